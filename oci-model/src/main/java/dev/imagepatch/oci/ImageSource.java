@@ -24,7 +24,4 @@ public interface ImageSource extends Closeable {
 
   /** A name for messages, e.g. {@code oci:/tmp/layout} or {@code localhost:5000/app}. */
   String describe();
-
-  @Override
-  default void close() throws IOException {}
 }

@@ -37,7 +37,4 @@ public interface ImageTarget extends Closeable {
 
   /** A name for messages. */
   String describe();
-
-  @Override
-  default void close() throws IOException {}
 }

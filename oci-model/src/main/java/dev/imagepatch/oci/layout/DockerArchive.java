@@ -1,0 +1,206 @@
+package dev.imagepatch.oci.layout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.imagepatch.oci.Descriptor;
+import dev.imagepatch.oci.Digest;
+import dev.imagepatch.oci.ImageConfig;
+import dev.imagepatch.oci.ImageSource;
+import dev.imagepatch.oci.InvalidDocumentException;
+import dev.imagepatch.oci.JsonDocument;
+import dev.imagepatch.oci.Manifest;
+import dev.imagepatch.oci.MediaTypes;
+import dev.imagepatch.oci.VerifyingInputStream;
+import dev.imagepatch.oci.internal.Json;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarFile;
+
+/**
+ * A {@code docker save} (or {@code skopeo copy ... docker-archive:}) tar read in place: its
+ * {@code manifest.json} names each image's config and layer files. The image is presented as an
+ * OCI manifest over those files, with digests computed by streaming each file once; nothing is
+ * unpacked. Read-only.
+ */
+public final class DockerArchive implements ImageSource {
+  private final Path file;
+  private final TarFile tar;
+  private final Map<String, TarArchiveEntry> entries = new HashMap<>();
+  private final ArrayNode images;
+  private final Map<Digest, TarArchiveEntry> blobs = new HashMap<>();
+  private final Map<Digest, Manifest> manifests = new HashMap<>();
+
+  private DockerArchive(Path file, TarFile tar) throws IOException {
+    this.file = file;
+    this.tar = tar;
+    for (TarArchiveEntry e : tar.getEntries()) {
+      entries.put(clean(e.getName()), e);
+    }
+    JsonNode manifest = Json.MAPPER.readTree(readSmall("manifest.json", 16 << 20));
+    if (!(manifest instanceof ArrayNode list) || list.isEmpty()) {
+      throw new InvalidDocumentException(file + ": manifest.json is not a non-empty array");
+    }
+    this.images = list;
+  }
+
+  /** Opens a tar written by {@code docker save}. */
+  public static DockerArchive open(Path file) throws IOException {
+    TarFile tar;
+    try {
+      tar = new TarFile(file);
+    } catch (IOException e) {
+      throw new InvalidDocumentException(file + " is not a readable tar: " + e.getMessage(), e);
+    }
+    try {
+      return new DockerArchive(file, tar);
+    } catch (IOException | RuntimeException e) {
+      tar.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The image a reference names: a RepoTag such as {@code app:1.0}, {@code @N} for the Nth image
+   * (from 0), a manifest digest already returned, or null/empty for the only image.
+   */
+  @Override
+  public synchronized JsonDocument fetchManifest(String reference) throws IOException {
+    if (reference != null && Digest.isDigest(reference)) {
+      Manifest m = manifests.get(Digest.parse(reference));
+      if (m == null) {
+        throw new NoSuchFileException(file.toString(), null, "no manifest " + reference + " read from it yet");
+      }
+      return m;
+    }
+    ObjectNode image = select(reference);
+    String configPath = clean(image.path("Config").asText(""));
+    if (configPath.isEmpty()) {
+      throw new InvalidDocumentException(file + ": manifest.json entry has no Config");
+    }
+    byte[] configBytes = readSmall(configPath, ImageConfig.MAX_CONFIG_BYTES);
+    ImageConfig config = ImageConfig.parse(configBytes, MediaTypes.OCI_CONFIG, null, file + ":" + configPath);
+    blobs.put(config.digest(), entry(configPath));
+    List<Descriptor> layers = new ArrayList<>();
+    for (JsonNode layer : image.path("Layers")) {
+      String path = clean(layer.asText());
+      TarArchiveEntry entry = entry(path);
+      Descriptor d = describeLayer(entry);
+      blobs.put(d.digest(), entry);
+      layers.add(d);
+    }
+    Manifest m = Manifest.create(MediaTypes.OCI_MANIFEST,
+        Descriptor.of(MediaTypes.OCI_CONFIG, config.digest(), configBytes.length), layers);
+    manifests.put(m.digest(), m);
+    return m;
+  }
+
+  private ObjectNode select(String reference) throws InvalidDocumentException {
+    if (reference == null || reference.isEmpty()) {
+      if (images.size() != 1) {
+        throw new InvalidDocumentException(file + " holds " + images.size()
+            + " images; name one with docker-archive:" + file + ":<repo:tag> or :@<n>");
+      }
+      return (ObjectNode) images.get(0);
+    }
+    if (reference.startsWith("@")) {
+      int n;
+      try {
+        n = Integer.parseInt(reference.substring(1));
+      } catch (NumberFormatException e) {
+        throw new InvalidDocumentException("bad image number '" + reference + "' for " + file);
+      }
+      if (n < 0 || n >= images.size()) {
+        throw new InvalidDocumentException(file + " has no image @" + n + " (it holds " + images.size() + ")");
+      }
+      return (ObjectNode) images.get(n);
+    }
+    for (JsonNode image : images) {
+      for (JsonNode tag : image.path("RepoTags")) {
+        String t = tag.asText();
+        if (t.equals(reference) || t.equals("docker.io/" + reference) || t.equals("docker.io/library/" + reference)) {
+          return (ObjectNode) image;
+        }
+      }
+    }
+    throw new InvalidDocumentException(file + " has no image tagged '" + reference + "'");
+  }
+
+  /** One streaming pass over a layer file: its digest, size and compression. */
+  private Descriptor describeLayer(TarArchiveEntry entry) throws IOException {
+    MessageDigest sha = Digest.Algorithm.SHA256.newMessageDigest();
+    byte[] head = new byte[4];
+    int headLength;
+    try (InputStream in = new BufferedInputStream(tar.getInputStream(entry))) {
+      in.mark(4);
+      headLength = in.readNBytes(head, 0, 4);
+      in.reset();
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        sha.update(buf, 0, n);
+      }
+    }
+    String type;
+    if (headLength >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+      type = MediaTypes.OCI_LAYER_TAR_GZIP;
+    } else if (headLength == 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5
+        && (head[2] & 0xff) == 0x2f && (head[3] & 0xff) == 0xfd) {
+      type = MediaTypes.OCI_LAYER_TAR_ZSTD;
+    } else {
+      type = MediaTypes.OCI_LAYER_TAR;
+    }
+    return Descriptor.of(type, Digest.of(Digest.Algorithm.SHA256, sha.digest()), entry.getSize());
+  }
+
+  @Override
+  public synchronized InputStream openBlob(Descriptor descriptor) throws IOException {
+    TarArchiveEntry entry = blobs.get(descriptor.digest());
+    if (entry == null) {
+      throw new NoSuchFileException(file.toString(), null, "no blob " + descriptor.digest());
+    }
+    return new VerifyingInputStream(tar.getInputStream(entry), descriptor.digest(), descriptor.size(),
+        "blob " + descriptor.digest() + " in " + file);
+  }
+
+  private TarArchiveEntry entry(String path) throws InvalidDocumentException {
+    TarArchiveEntry e = entries.get(path);
+    if (e == null || !e.isFile()) {
+      throw new InvalidDocumentException(file + ": manifest.json names " + path + ", which the tar does not hold");
+    }
+    return e;
+  }
+
+  private byte[] readSmall(String path, long limit) throws IOException {
+    try (InputStream in = tar.getInputStream(entry(path))) {
+      return Json.readLimited(in, limit, file + ":" + path);
+    }
+  }
+
+  private static String clean(String name) {
+    String n = name;
+    while (n.startsWith("./")) {
+      n = n.substring(2);
+    }
+    return n;
+  }
+
+  @Override
+  public String describe() {
+    return "docker-archive:" + file;
+  }
+
+  @Override
+  public void close() throws IOException {
+    tar.close();
+  }
+}

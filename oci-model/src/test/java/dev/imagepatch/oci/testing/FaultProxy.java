@@ -1,0 +1,149 @@
+package dev.imagepatch.oci.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * A loopback HTTP proxy in front of a real registry that injects faults on request: answer the
+ * next N matching requests with a status (500, 429 with Retry-After, ...), or flip a byte in blob
+ * bodies. Everything else is forwarded as it is, streaming both ways.
+ */
+public final class FaultProxy implements AutoCloseable {
+  private static final Set<String> HOP_HEADERS =
+      Set.of("host", "connection", "content-length", "expect", "upgrade", "transfer-encoding", "keep-alive");
+
+  private record Fault(String method, Pattern path, AtomicInteger left, int status, Map<String, String> headers) {}
+
+  private final String upstream;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .followRedirects(HttpClient.Redirect.NEVER).build();
+  private final List<Fault> faults = new CopyOnWriteArrayList<>();
+  private final List<String> seen = new CopyOnWriteArrayList<>();
+  private volatile boolean corruptBlobs;
+
+  private FaultProxy(String upstream) throws IOException {
+    this.upstream = upstream;
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", this::handle);
+    server.setExecutor(executor);
+    server.start();
+  }
+
+  /** A proxy for the registry at {@code upstreamHost} ({@code 127.0.0.1:port}). */
+  public static FaultProxy start(String upstreamHost) throws IOException {
+    return new FaultProxy(upstreamHost);
+  }
+
+  public String host() {
+    return "127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** The next {@code times} requests matching method and path answer {@code status} with {@code headers}. */
+  public void fail(String method, String pathRegex, int times, int status, Map<String, String> headers) {
+    faults.add(new Fault(method, Pattern.compile(pathRegex), new AtomicInteger(times), status, headers));
+  }
+
+  /** Flip the first byte of every blob body served from now on. */
+  public void corruptBlobs(boolean corrupt) {
+    this.corruptBlobs = corrupt;
+  }
+
+  /** How many requests matching method and path have arrived. */
+  public long count(String method, String pathRegex) {
+    Pattern p = Pattern.compile(pathRegex);
+    return seen.stream().filter(s -> s.startsWith(method + " ") && p.matcher(s.substring(method.length() + 1)).matches())
+        .count();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      String path = exchange.getRequestURI().getRawPath();
+      seen.add(method + " " + path);
+      for (Fault f : faults) {
+        if (f.method.equals(method) && f.path.matcher(path).matches() && f.left.getAndDecrement() > 0) {
+          exchange.getRequestBody().readAllBytes();
+          f.headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+          byte[] body = ("{\"errors\":[{\"code\":\"INJECTED\",\"message\":\"fault injected by test proxy\"}]}")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(f.status, body.length);
+          exchange.getResponseBody().write(body);
+          return;
+        }
+      }
+      forward(exchange, method, path);
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+  }
+
+  private void forward(HttpExchange exchange, String method, String path) throws Exception {
+    URI target = URI.create("http://" + upstream + exchange.getRequestURI().toString());
+    HttpRequest.Builder request = HttpRequest.newBuilder(target);
+    exchange.getRequestHeaders().forEach((name, values) -> {
+      if (!HOP_HEADERS.contains(name.toLowerCase())) {
+        values.forEach(v -> request.header(name, v));
+      }
+    });
+    String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    long contentLength = length == null ? 0 : Long.parseLong(length);
+    InputStream requestBody = exchange.getRequestBody();
+    request.method(method, contentLength == 0 ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(() -> requestBody), contentLength));
+    HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    response.headers().map().forEach((name, values) -> {
+      if (HOP_HEADERS.contains(name.toLowerCase()) || name.startsWith(":")) {
+        return;
+      }
+      for (String v : values) {
+        exchange.getResponseHeaders().add(name,
+            name.equalsIgnoreCase("Location") ? v.replace(upstream, host()) : v);
+      }
+    });
+    long responseLength = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+    boolean noBody = method.equals("HEAD") || response.statusCode() == 204 || responseLength == 0;
+    exchange.sendResponseHeaders(response.statusCode(), noBody ? -1 : Math.max(responseLength, 0));
+    try (InputStream in = response.body(); OutputStream out = exchange.getResponseBody()) {
+      if (noBody) {
+        return;
+      }
+      boolean corrupt = corruptBlobs && method.equals("GET") && path.contains("/blobs/") && response.statusCode() == 200;
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      boolean first = true;
+      while ((n = in.read(buf)) >= 0) {
+        if (corrupt && first && n > 0) {
+          buf[0] ^= 0x01;
+        }
+        first = false;
+        out.write(buf, 0, n);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
