@@ -73,14 +73,16 @@ final class Authenticator {
    * there is nothing new to try (the caller then reports the 401). Callers retry once per request:
    * a fresh token refused again lacks the rights, and another one would not help.
    */
-  synchronized boolean onUnauthorized(String wwwAuthenticate, Set<String> scopes) throws IOException {
+  synchronized boolean onUnauthorized(String wwwAuthenticate, Set<String> scopes, boolean sentBasic)
+      throws IOException {
     Optional<Challenge> parsed = Challenge.parse(wwwAuthenticate);
     if (parsed.isEmpty()) {
       return false;
     }
     Challenge c = parsed.get();
     if (c.scheme().equals("basic")) {
-      if (basic || credential().isEmpty()) {
+      // Another thread may have learnt the scheme first: what matters is what this request sent.
+      if (sentBasic || credential().isEmpty()) {
         return false;
       }
       basic = true;

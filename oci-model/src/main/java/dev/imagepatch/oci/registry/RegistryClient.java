@@ -497,9 +497,8 @@ public final class RegistryClient {
     for (int attempt = 1; ; ) {
       HttpRequest.Builder request = HttpRequest.newBuilder(call.uri).header("User-Agent", userAgent);
       call.headers.forEach(h -> request.header(h[0], h[1]));
-      if (sameHost) {
-        auth.authorization(call.scopes).ifPresent(a -> request.header("Authorization", a));
-      }
+      Optional<String> authorization = sameHost ? auth.authorization(call.scopes) : Optional.empty();
+      authorization.ifPresent(a -> request.header("Authorization", a));
       request.method(call.method, publisher(call));
       HttpResponse<InputStream> response;
       try {
@@ -528,7 +527,8 @@ public final class RegistryClient {
       int status = response.statusCode();
       if (status == 401 && sameHost && !authRetried) {
         String challenge = response.headers().firstValue("WWW-Authenticate").orElse(null);
-        if (auth.onUnauthorized(challenge, call.scopes) && call.replayable) {
+        boolean sentBasic = authorization.map(a -> a.startsWith("Basic ")).orElse(false);
+        if (auth.onUnauthorized(challenge, call.scopes, sentBasic) && call.replayable) {
           response.body().close();
           authRetried = true;
           continue;
@@ -641,13 +641,19 @@ public final class RegistryClient {
   }
 
   private static String describe(IOException e) {
-    Throwable t = e;
-    while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isEmpty())) {
-      t = t.getCause();
+    String message = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (t instanceof UnknownHostException) {
+        return "unknown host " + t.getMessage();
+      }
+      if (message == null && t.getMessage() != null && !t.getMessage().isEmpty()) {
+        message = t.getClass().getSimpleName() + ": " + t.getMessage();
+      }
     }
-    String name = t instanceof ConnectException ? "connection refused"
-        : t instanceof UnknownHostException ? "unknown host" : t.getClass().getSimpleName();
-    return t.getMessage() == null ? name : name + ": " + t.getMessage();
+    return message != null ? message : e.getClass().getSimpleName();
   }
 
   private static Optional<DigestMismatchException> mismatchIn(Throwable e) {
