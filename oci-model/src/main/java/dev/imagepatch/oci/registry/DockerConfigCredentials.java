@@ -148,6 +148,8 @@ public final class DockerConfigCredentials implements CredentialProvider {
     Process process = pb.start();
     try (OutputStream stdin = process.getOutputStream()) {
       stdin.write(serverUrl.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // A helper that exits without reading its input: its exit code and output tell why.
     }
     byte[] out;
     byte[] err;
