@@ -93,12 +93,16 @@ public final class Descriptor {
   }
 
   public Map<String, String> annotations() {
-    JsonNode a = json.get("annotations");
-    if (a == null || !a.isObject()) {
+    return stringMap(json.get("annotations"));
+  }
+
+  /** An annotations object as a map; empty when absent. */
+  static Map<String, String> stringMap(JsonNode object) {
+    if (object == null || !object.isObject()) {
       return Map.of();
     }
     Map<String, String> out = new LinkedHashMap<>();
-    a.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
     return Collections.unmodifiableMap(out);
   }
 

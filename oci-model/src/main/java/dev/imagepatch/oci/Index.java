@@ -1,10 +1,8 @@
 package dev.imagepatch.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.oci.internal.Json;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -18,18 +16,7 @@ public final class Index extends JsonDocument {
     if (!MediaTypes.isIndex(mediaType)) {
       throw new InvalidDocumentException(source + ": expected an index, found " + mediaType);
     }
-    if (json.path("schemaVersion").asInt() != 2) {
-      throw new InvalidDocumentException(source + ": schemaVersion must be 2");
-    }
-    JsonNode m = json.get("manifests");
-    if (m == null || !m.isArray()) {
-      throw new InvalidDocumentException(source + ": manifests is missing or not an array");
-    }
-    List<Descriptor> list = new ArrayList<>();
-    for (int i = 0; i < m.size(); i++) {
-      list.add(Descriptor.fromJson(m.get(i), source + " manifests[" + i + "]"));
-    }
-    this.manifests = List.copyOf(list);
+    this.manifests = descriptors(json, "manifests", source);
   }
 
   /** Reads an index; see {@link JsonDocument#parseManifest} for the media type rules. */

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.oci.internal.Json;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -129,19 +129,29 @@ public abstract sealed class JsonDocument permits Manifest, Index, ImageConfig {
 
   /** The document's annotations, empty when it has none. */
   public Map<String, String> annotations() {
-    JsonNode a = json.get("annotations");
-    if (a == null || !a.isObject()) {
-      return Map.of();
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    a.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-    return Collections.unmodifiableMap(out);
+    return Descriptor.stringMap(json.get("annotations"));
   }
 
   /** The {@code subject} descriptor (OCI 1.1 referrers), when present. */
   public Optional<Descriptor> subject() throws InvalidDocumentException {
     JsonNode s = json.get("subject");
     return s == null ? Optional.empty() : Optional.of(Descriptor.fromJson(s, "subject of " + digest));
+  }
+
+  /** Checks schemaVersion 2 and reads the descriptor array {@code field}, naming each entry in errors. */
+  static List<Descriptor> descriptors(ObjectNode json, String field, String source) throws InvalidDocumentException {
+    if (json.path("schemaVersion").asInt() != 2) {
+      throw new InvalidDocumentException(source + ": schemaVersion must be 2");
+    }
+    JsonNode array = json.get(field);
+    if (array == null || !array.isArray()) {
+      throw new InvalidDocumentException(source + ": " + field + " is missing or not an array");
+    }
+    List<Descriptor> list = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      list.add(Descriptor.fromJson(array.get(i), source + " " + field + "[" + i + "]"));
+    }
+    return List.copyOf(list);
   }
 
   /** The edited tree serialized, or null when the edit changed nothing (the bytes stay). */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.oci.internal.Json;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -20,19 +19,8 @@ public final class Manifest extends JsonDocument {
     if (!MediaTypes.isManifest(mediaType)) {
       throw new InvalidDocumentException(source + ": expected an image manifest, found " + mediaType);
     }
-    if (json.path("schemaVersion").asInt() != 2) {
-      throw new InvalidDocumentException(source + ": schemaVersion must be 2");
-    }
+    this.layers = descriptors(json, "layers", source);
     this.config = Descriptor.fromJson(json.get("config"), source + " config");
-    JsonNode l = json.get("layers");
-    if (l == null || !l.isArray()) {
-      throw new InvalidDocumentException(source + ": layers is missing or not an array");
-    }
-    List<Descriptor> list = new ArrayList<>();
-    for (int i = 0; i < l.size(); i++) {
-      list.add(Descriptor.fromJson(l.get(i), source + " layers[" + i + "]"));
-    }
-    this.layers = List.copyOf(list);
   }
 
   /** Reads a manifest; see {@link JsonDocument#parseManifest} for the media type rules. */

@@ -46,7 +46,12 @@ public final class DockerArchive implements ImageSource {
     for (TarArchiveEntry e : tar.getEntries()) {
       entries.put(clean(e.getName()), e);
     }
-    JsonNode manifest = Json.MAPPER.readTree(readSmall("manifest.json", 16 << 20));
+    JsonNode manifest;
+    try {
+      manifest = Json.MAPPER.readTree(readSmall("manifest.json", 16 << 20));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new InvalidDocumentException(file + ":manifest.json: invalid JSON: " + e.getOriginalMessage(), e);
+    }
     if (!(manifest instanceof ArrayNode list) || list.isEmpty()) {
       throw new InvalidDocumentException(file + ": manifest.json is not a non-empty array");
     }

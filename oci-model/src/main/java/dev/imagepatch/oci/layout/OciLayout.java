@@ -9,6 +9,7 @@ import dev.imagepatch.oci.ImageTarget;
 import dev.imagepatch.oci.Index;
 import dev.imagepatch.oci.InvalidDocumentException;
 import dev.imagepatch.oci.JsonDocument;
+import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.VerifyingInputStream;
 import dev.imagepatch.oci.internal.Json;
@@ -192,7 +193,7 @@ public final class OciLayout implements ImageSource, ImageTarget {
     }
     Index index = index();
     Descriptor entry = document.descriptor().withAnnotation(REF_NAME, tag);
-    if (document instanceof dev.imagepatch.oci.Manifest m && m.artifactType().isPresent()) {
+    if (document instanceof Manifest m && m.artifactType().isPresent()) {
       ObjectNode withType = entry.toJson();
       withType.put("artifactType", m.artifactType().get());
       entry = Descriptor.fromJson(withType, "new index.json entry");

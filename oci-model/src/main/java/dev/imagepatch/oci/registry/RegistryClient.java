@@ -285,10 +285,7 @@ public final class RegistryClient {
       if (response.statusCode() != 404 && response.statusCode() != 400 && response.statusCode() != 405) {
         expect(response, call, 200);
       }
-      String fallbackTag = subject.algorithm().id() + "-" + subject.hex();
-      Optional<Descriptor> tagged = headManifest(repository, fallbackTag);
-      JsonDocument doc = tagged.isPresent() ? getManifest(repository, fallbackTag) : null;
-      index = doc instanceof Index i ? i : Index.create(MediaTypes.OCI_INDEX, List.of());
+      index = fallbackReferrers(repository, subject);
     }
     if (artifactType == null) {
       return index;
@@ -300,6 +297,21 @@ public final class RegistryClient {
       }
     }
     return index.withManifests(kept);
+  }
+
+  /** The index OCI 1.1 clients keep under the tag {@code <alg>-<hex>} where the API is missing. */
+  private Index fallbackReferrers(String repository, Digest subject) throws IOException {
+    try {
+      JsonDocument doc = getManifest(repository, subject.algorithm().id() + "-" + subject.hex());
+      if (doc instanceof Index i) {
+        return i;
+      }
+    } catch (RegistryException e) {
+      if (e.statusCode() != 404) {
+        throw e;
+      }
+    }
+    return Index.create(MediaTypes.OCI_INDEX, List.of());
   }
 
   // ---------------------------------------------------------------- blobs
