@@ -1,0 +1,64 @@
+package dev.imagepatch.report;
+
+import dev.imagepatch.pkg.PackageManager;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The operating systems scanners name, each with the package manager that patches it. Names are
+ * Trivy's ({@code Metadata.OS.Family}); Grype's spellings are accepted as aliases.
+ */
+public enum OsFamily {
+  DEBIAN(PackageManager.DPKG, "debian"),
+  UBUNTU(PackageManager.DPKG, "ubuntu"),
+  ALPINE(PackageManager.APK, "alpine"),
+  WOLFI(PackageManager.APK, "wolfi"),
+  CHAINGUARD(PackageManager.APK, "chainguard"),
+  MINIMOS(PackageManager.APK, "minimos"),
+  REDHAT(PackageManager.RPM, "redhat", "rhel"),
+  CENTOS(PackageManager.RPM, "centos"),
+  ROCKY(PackageManager.RPM, "rocky", "rockylinux"),
+  ALMA(PackageManager.RPM, "alma", "almalinux"),
+  ORACLE(PackageManager.RPM, "oracle", "ol", "oraclelinux"),
+  AMAZON(PackageManager.RPM, "amazon", "amazonlinux", "amzn"),
+  FEDORA(PackageManager.RPM, "fedora"),
+  CBL_MARINER(PackageManager.RPM, "cbl-mariner", "mariner"),
+  AZURELINUX(PackageManager.RPM, "azurelinux"),
+  PHOTON(PackageManager.RPM, "photon"),
+  SLES(PackageManager.RPM, "sles", "suse linux enterprise server"),
+  SLE_MICRO(PackageManager.RPM, "slem", "sle-micro"),
+  OPENSUSE(PackageManager.RPM, "opensuse"),
+  OPENSUSE_LEAP(PackageManager.RPM, "opensuse.leap", "opensuse-leap"),
+  OPENSUSE_TUMBLEWEED(PackageManager.RPM, "opensuse.tumbleweed", "opensuse-tumbleweed");
+
+  private final PackageManager packageManager;
+  private final List<String> names;
+
+  OsFamily(PackageManager packageManager, String... names) {
+    this.packageManager = packageManager;
+    this.names = List.of(names);
+  }
+
+  /** The package manager that patches this OS. */
+  public PackageManager packageManager() {
+    return packageManager;
+  }
+
+  /** Trivy's name for the family, e.g. {@code cbl-mariner}. */
+  public String id() {
+    return names.get(0);
+  }
+
+  /** The family a scanner's name stands for, case-insensitively. */
+  public static Optional<OsFamily> fromName(String name) {
+    String n = name.strip().toLowerCase(Locale.ROOT);
+    return Arrays.stream(values()).filter(f -> f.names.contains(n)).findFirst();
+  }
+
+  /** Every name accepted, for error messages. */
+  public static String knownNames() {
+    return String.join(", ", Arrays.stream(values()).map(OsFamily::id).toList());
+  }
+}

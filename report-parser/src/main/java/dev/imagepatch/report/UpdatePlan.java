@@ -1,0 +1,198 @@
+package dev.imagepatch.report;
+
+import dev.imagepatch.pkg.InvalidVersionException;
+import dev.imagepatch.pkg.PackageManager;
+import dev.imagepatch.pkg.VersionOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What patching a report's image means: for each OS package with fixable findings, the installed
+ * version, the version to reach and the vulnerabilities that fixes; the packages whose findings
+ * have no fix; the language-package findings, which OS packages cannot fix; and, with
+ * {@code ignoreErrors}, the entries that could not be read or compared.
+ *
+ * <p>A finding may list several fixed versions (one per release stream); the one that applies is
+ * the lowest listed version above the installed one. The target of a package is the highest of
+ * those over its findings, by the package manager's own version order.
+ */
+public final class UpdatePlan {
+
+  /** One package to upgrade. */
+  public record PackageUpdate(String name, String sourceName, String installedVersion, String targetVersion,
+      List<String> vulnerabilities) {}
+
+  /** A package with findings no released version fixes. */
+  public record NoFix(String name, String installedVersion, List<String> vulnerabilities) {}
+
+  /** An entry left out under {@code ignoreErrors}, with the reason. */
+  public record Skipped(String name, String reason) {}
+
+  private final Report report;
+  private final List<PackageUpdate> updates;
+  private final List<NoFix> noFix;
+  private final List<String> alreadyFixed;
+  private final List<Skipped> skipped;
+  private final Map<String, Integer> languageFindings;
+
+  private UpdatePlan(Report report, List<PackageUpdate> updates, List<NoFix> noFix, List<String> alreadyFixed,
+      List<Skipped> skipped, Map<String, Integer> languageFindings) {
+    this.report = report;
+    this.updates = List.copyOf(updates);
+    this.noFix = List.copyOf(noFix);
+    this.alreadyFixed = List.copyOf(alreadyFixed);
+    this.skipped = List.copyOf(skipped);
+    this.languageFindings = Map.copyOf(languageFindings);
+  }
+
+  /**
+   * Plans a report. Without {@code ignoreErrors}, an unreadable entry (an invalid version, one
+   * package installed at two versions) fails the whole plan with a {@link PlanException} naming it;
+   * with it, the package is skipped and listed.
+   */
+  public static UpdatePlan of(Report report, boolean ignoreErrors) throws PlanException {
+    Map<String, List<Vulnerability>> byPackage = new TreeMap<>();
+    for (Vulnerability v : report.osVulnerabilities()) {
+      byPackage.computeIfAbsent(v.packageName(), k -> new ArrayList<>()).add(v);
+    }
+    Map<String, Integer> language = new TreeMap<>();
+    for (Vulnerability v : report.languageVulnerabilities()) {
+      language.merge(v.packageType() == null ? "unknown" : v.packageType(), 1, Integer::sum);
+    }
+    List<PackageUpdate> updates = new ArrayList<>();
+    List<NoFix> noFix = new ArrayList<>();
+    List<String> alreadyFixed = new ArrayList<>();
+    List<Skipped> skipped = new ArrayList<>();
+    if (byPackage.isEmpty()) {
+      return new UpdatePlan(report, updates, noFix, alreadyFixed, skipped, language);
+    }
+    VersionOrder order = report.osFamily().orElseThrow().packageManager().versionOrder();
+    for (Map.Entry<String, List<Vulnerability>> e : byPackage.entrySet()) {
+      try {
+        plan(e.getKey(), e.getValue(), order, updates, noFix, alreadyFixed);
+      } catch (PlanException ex) {
+        if (!ignoreErrors) {
+          throw ex;
+        }
+        skipped.add(new Skipped(e.getKey(), ex.getMessage()));
+      }
+    }
+    return new UpdatePlan(report, updates, noFix, alreadyFixed, skipped, language);
+  }
+
+  private static void plan(String name, List<Vulnerability> findings, VersionOrder order, List<PackageUpdate> updates,
+      List<NoFix> noFix, List<String> alreadyFixed) throws PlanException {
+    String installed = findings.get(0).installedVersion();
+    if (installed == null) {
+      throw new PlanException(name + ": no installed version in the report (" + findings.get(0).id() + ")");
+    }
+    check(order, installed, name, "installed version");
+    String target = null;
+    String source = null;
+    Set<String> fixedIds = new LinkedHashSet<>();
+    Set<String> unfixedIds = new LinkedHashSet<>();
+    for (Vulnerability v : findings) {
+      if (v.installedVersion() != null && !v.installedVersion().equals(installed)) {
+        check(order, v.installedVersion(), name, "installed version");
+        if (order.compare(v.installedVersion(), installed) != 0) {
+          throw new PlanException(name + ": installed at two versions in the report, " + installed + " and "
+              + v.installedVersion());
+        }
+      }
+      if (source == null) {
+        source = v.sourceName();
+      }
+      if (v.fixedVersions().isEmpty()) {
+        unfixedIds.add(v.id());
+        continue;
+      }
+      Optional<String> fix = applicableFix(v, installed, order, name);
+      if (fix.isEmpty()) {
+        alreadyFixed.add(v.id() + " (" + name + ")");
+        continue;
+      }
+      fixedIds.add(v.id());
+      if (target == null || order.compare(fix.get(), target) > 0) {
+        target = fix.get();
+      }
+    }
+    if (target != null) {
+      updates.add(new PackageUpdate(name, source, installed, target, List.copyOf(fixedIds)));
+    }
+    if (!unfixedIds.isEmpty()) {
+      noFix.add(new NoFix(name, installed, List.copyOf(unfixedIds)));
+    }
+  }
+
+  /** The lowest listed fixed version above the installed one; empty when the installed one is fixed. */
+  private static Optional<String> applicableFix(Vulnerability v, String installed, VersionOrder order, String name)
+      throws PlanException {
+    String best = null;
+    for (String fixed : v.fixedVersions()) {
+      check(order, fixed, name, "fixed version of " + v.id());
+      if (order.compare(fixed, installed) > 0 && (best == null || order.compare(fixed, best) < 0)) {
+        best = fixed;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private static void check(VersionOrder order, String version, String name, String what) throws PlanException {
+    try {
+      order.validate(version);
+    } catch (InvalidVersionException e) {
+      throw new PlanException(name + ": " + what + ": " + e.getMessage());
+    }
+  }
+
+  public Report report() {
+    return report;
+  }
+
+  /** The package manager that applies the plan, when the report has an OS. */
+  public Optional<PackageManager> packageManager() {
+    return report.osFamily().map(OsFamily::packageManager);
+  }
+
+  /** The packages to upgrade, by name. */
+  public List<PackageUpdate> updates() {
+    return updates;
+  }
+
+  /** The packages with findings no release fixes yet, by name. */
+  public List<NoFix> noFix() {
+    return noFix;
+  }
+
+  /** Findings whose fixed version the installed one already reaches ("ID (package)"). */
+  public List<String> alreadyFixed() {
+    return alreadyFixed;
+  }
+
+  /** The entries left out under ignoreErrors. */
+  public List<Skipped> skipped() {
+    return skipped;
+  }
+
+  /** Language-package findings by package type: not patchable as OS packages. */
+  public Map<String, Integer> languageFindings() {
+    return languageFindings;
+  }
+
+  /** The number of language-package findings. */
+  public int languageFindingCount() {
+    return languageFindings.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  /** The plan cannot be made; the message names the package and the entry. */
+  public static final class PlanException extends Exception {
+    public PlanException(String message) {
+      super(message);
+    }
+  }
+}
