@@ -7,11 +7,14 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The operating systems scanners name, each with the package manager that patches it. Names are
- * Trivy's ({@code Metadata.OS.Family}); Grype's spellings are accepted as aliases.
+ * The operating systems scanners name (every family Trivy emits), each with the package manager
+ * that patches it, or none for the few images no package manager maintains (Bottlerocket, CoreOS,
+ * ActiveState, CleanStart). Names are Trivy's ({@code Metadata.OS.Family}); Trivy's older
+ * spellings and Grype's are accepted as aliases.
  */
 public enum OsFamily {
-  DEBIAN(PackageManager.DPKG, "debian"),
+  DEBIAN(PackageManager.DPKG, "debian", "debian gnu/linux"),
+  ECHO(PackageManager.DPKG, "echo"),
   UBUNTU(PackageManager.DPKG, "ubuntu"),
   ALPINE(PackageManager.APK, "alpine"),
   WOLFI(PackageManager.APK, "wolfi"),
@@ -19,19 +22,24 @@ public enum OsFamily {
   MINIMOS(PackageManager.APK, "minimos"),
   REDHAT(PackageManager.RPM, "redhat", "rhel"),
   CENTOS(PackageManager.RPM, "centos"),
+  CENTOS_STREAM(PackageManager.RPM, "centos-stream"),
   ROCKY(PackageManager.RPM, "rocky", "rockylinux"),
   ALMA(PackageManager.RPM, "alma", "almalinux"),
   ORACLE(PackageManager.RPM, "oracle", "ol", "oraclelinux"),
-  AMAZON(PackageManager.RPM, "amazon", "amazonlinux", "amzn"),
+  AMAZON(PackageManager.RPM, "amazon", "amazon linux", "amazonlinux", "amzn"),
   FEDORA(PackageManager.RPM, "fedora"),
   CBL_MARINER(PackageManager.RPM, "cbl-mariner", "mariner"),
   AZURELINUX(PackageManager.RPM, "azurelinux"),
   PHOTON(PackageManager.RPM, "photon"),
   SLES(PackageManager.RPM, "sles", "suse linux enterprise server"),
-  SLE_MICRO(PackageManager.RPM, "slem", "sle-micro"),
+  SLE_MICRO(PackageManager.RPM, "slem", "suse linux enterprise micro", "sle-micro"),
   OPENSUSE(PackageManager.RPM, "opensuse"),
-  OPENSUSE_LEAP(PackageManager.RPM, "opensuse.leap", "opensuse-leap"),
-  OPENSUSE_TUMBLEWEED(PackageManager.RPM, "opensuse.tumbleweed", "opensuse-tumbleweed");
+  OPENSUSE_LEAP(PackageManager.RPM, "opensuse-leap", "opensuse.leap"),
+  OPENSUSE_TUMBLEWEED(PackageManager.RPM, "opensuse-tumbleweed", "opensuse.tumbleweed"),
+  BOTTLEROCKET(null, "bottlerocket"),
+  COREOS(null, "coreos"),
+  ACTIVESTATE(null, "activestate"),
+  CLEANSTART(null, "cleanstart");
 
   private final PackageManager packageManager;
   private final List<String> names;
@@ -41,9 +49,9 @@ public enum OsFamily {
     this.names = List.of(names);
   }
 
-  /** The package manager that patches this OS. */
-  public PackageManager packageManager() {
-    return packageManager;
+  /** The package manager that patches this OS; empty for images no package manager maintains. */
+  public Optional<PackageManager> packageManager() {
+    return Optional.ofNullable(packageManager);
   }
 
   /** Trivy's name for the family, e.g. {@code cbl-mariner}. */

@@ -71,7 +71,9 @@ public final class UpdatePlan {
     if (byPackage.isEmpty()) {
       return new UpdatePlan(report, updates, noFix, alreadyFixed, skipped, language);
     }
-    VersionOrder order = report.osFamily().orElseThrow().packageManager().versionOrder();
+    OsFamily family = report.osFamily().orElseThrow();
+    VersionOrder order = family.packageManager().orElseThrow(() -> new PlanException(report.source() + ": "
+        + family.id() + " images have no package manager imagepatch patches with")).versionOrder();
     for (Map.Entry<String, List<Vulnerability>> e : byPackage.entrySet()) {
       try {
         plan(e.getKey(), e.getValue(), order, updates, noFix, alreadyFixed);
@@ -156,7 +158,7 @@ public final class UpdatePlan {
 
   /** The package manager that applies the plan, when the report has an OS. */
   public Optional<PackageManager> packageManager() {
-    return report.osFamily().map(OsFamily::packageManager);
+    return report.osFamily().flatMap(OsFamily::packageManager);
   }
 
   /** The packages to upgrade, by name. */

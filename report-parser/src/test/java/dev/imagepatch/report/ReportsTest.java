@@ -153,7 +153,7 @@ class ReportsTest {
     assertReadError(write("noos.json", alpine.replaceFirst("\"Family\": \"alpine\",", "")),
         "noos.json: missing OS metadata: Metadata.OS.Family is absent");
     assertReadError(write("family.json", alpine.replaceFirst("\"Family\": \"alpine\"", "\"Family\": \"plan9\"")),
-        "family.json: unknown OS family 'plan9' in Metadata.OS.Family (known: debian, ubuntu, alpine");
+        "family.json: unknown OS family 'plan9' in Metadata.OS.Family (known: debian, echo, ubuntu, alpine");
     assertReadError(write("empty.json", ""), "empty.json: empty file");
     assertReadError(write("other.json", "{\"hello\": 1}"), "other.json: not a report format imagepatch reads (known: trivy, grype");
     assertReadError(write("noid.json", alpine.replaceFirst("\"VulnerabilityID\": \"CVE-2019-1549\",", "")),
@@ -168,6 +168,21 @@ class ReportsTest {
     ReportException e = assertThrows(ReportException.class, () -> Reports.read(file));
     String expected = file.getParent() + "/" + start;
     assertTrue(e.getMessage().startsWith(expected), "expected '" + expected + "' at the start of: " + e.getMessage());
+  }
+
+  @Test
+  void everyTrivyFamilyIsMapped() {
+    // Trivy's OSTypes (pkg/fanal/types/const.go) and the aliases it still accepts.
+    for (String family : List.of("activestate", "alma", "alpine", "amazon", "azurelinux", "bottlerocket", "cbl-mariner",
+        "centos", "centos-stream", "chainguard", "coreos", "debian", "echo", "fedora", "minimos", "opensuse",
+        "opensuse-leap", "opensuse-tumbleweed", "oracle", "photon", "redhat", "rocky", "slem", "sles", "ubuntu",
+        "wolfi", "cleanstart", "opensuse.leap", "suse linux enterprise server", "amazon linux")) {
+      assertTrue(OsFamily.fromName(family).isPresent(), family);
+    }
+    assertEquals(PackageManager.DPKG, OsFamily.fromName("Ubuntu").orElseThrow().packageManager().orElseThrow());
+    assertEquals(PackageManager.APK, OsFamily.fromName("wolfi").orElseThrow().packageManager().orElseThrow());
+    assertEquals(PackageManager.RPM, OsFamily.fromName("suse linux enterprise server").orElseThrow().packageManager().orElseThrow());
+    assertTrue(OsFamily.fromName("bottlerocket").orElseThrow().packageManager().isEmpty());
   }
 
   @Test
