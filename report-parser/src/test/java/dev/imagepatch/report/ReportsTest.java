@@ -171,6 +171,13 @@ class ReportsTest {
   }
 
   @Test
+  void aPackageListIsNotTakenForAReport() {
+    ReportException e = assertThrows(ReportException.class, () -> report("fanal-packages-alpine-310.json"));
+    assertEquals("fanal-packages-alpine-310.json: not a report format imagepatch reads (known: trivy, grype, line)",
+        e.getMessage());
+  }
+
+  @Test
   void everyTrivyFamilyIsMapped() {
     // Trivy's OSTypes (pkg/fanal/types/const.go) and the aliases it still accepts.
     for (String family : List.of("activestate", "alma", "alpine", "amazon", "azurelinux", "bottlerocket", "cbl-mariner",
