@@ -1,0 +1,370 @@
+package dev.imagepatch.pkg.deb;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.lzma.LZMACompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
+
+/**
+ * A Debian binary package ({@code deb(5)}): an ar archive of {@code debian-binary},
+ * {@code control.tar[.gz|.xz|.zst]} and {@code data.tar[.gz|.xz|.zst|.bz2|.lzma]}, the
+ * compressions dpkg reads for each. The control archive is read
+ * when the package is opened (it is small: control, md5sums, conffiles, maintainer scripts); the
+ * data archive is streamed on demand, entry by entry, straight from the file.
+ */
+public final class DebArchive {
+  private static final byte[] AR_MAGIC = "!<arch>\n".getBytes(StandardCharsets.US_ASCII);
+  private static final long CONTROL_LIMIT = 64L << 20;
+
+  /** A member of the data archive, as the visitor sees it. */
+  @FunctionalInterface
+  public interface DataVisitor {
+    /** Called for each entry in archive order; {@code content} is that entry's bytes (files only). */
+    void entry(TarArchiveEntry entry, InputStream content) throws IOException;
+  }
+
+  private final Path file;
+  private final Map<String, byte[]> controlMembers;
+  private final Paragraph control;
+  private final long dataOffset;
+  private final long dataSize;
+  private final String dataMember;
+
+  private DebArchive(Path file, Map<String, byte[]> controlMembers, Paragraph control, long dataOffset,
+      long dataSize, String dataMember) {
+    this.file = file;
+    this.controlMembers = controlMembers;
+    this.control = control;
+    this.dataOffset = dataOffset;
+    this.dataSize = dataSize;
+    this.dataMember = dataMember;
+  }
+
+  /**
+   * Opens a .deb after checking that its SHA256 is {@code expectedSha256} (hex, as a Packages
+   * index gives it); a mismatch is an error naming the file and both digests, before anything of
+   * the package is used.
+   */
+  public static DebArchive open(Path file, String expectedSha256) throws IOException {
+    String actual = sha256(file);
+    if (!actual.equalsIgnoreCase(expectedSha256.strip())) {
+      throw new IOException(file + ": SHA256 is " + actual + ", but the repository index says " + expectedSha256.strip());
+    }
+    return open(file);
+  }
+
+  /** Opens a .deb without a digest check (for packages already verified, or local files). */
+  public static DebArchive open(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      InputStream in = new BufferedInputStream(Channels.newInputStream(channel));
+      byte[] magic = in.readNBytes(AR_MAGIC.length);
+      if (!java.util.Arrays.equals(magic, AR_MAGIC)) {
+        throw new IOException(file + ": not a Debian package (no ar archive header)");
+      }
+      long offset = AR_MAGIC.length;
+      Member first = Member.read(in, file, offset);
+      if (first == null || !first.name.equals("debian-binary")) {
+        throw new IOException(file + ": the first member is not debian-binary");
+      }
+      String version = new String(in.readNBytes((int) Math.min(first.size, 64)), StandardCharsets.US_ASCII);
+      if (!version.startsWith("2.")) {
+        throw new IOException(file + ": unsupported package format version " + version.strip());
+      }
+      skipFully(in, first.size - Math.min(first.size, 64) + (first.size & 1));
+      offset = first.dataOffset + first.size + (first.size & 1);
+      Map<String, byte[]> controlMembers = null;
+      while (true) {
+        Member m = Member.read(in, file, offset);
+        if (m == null) {
+          throw new IOException(file + ": no data.tar member");
+        }
+        if (m.name.startsWith("_")) {
+          skipFully(in, m.size + (m.size & 1)); // reserved for local additions, ignored as dpkg does
+        } else if (m.name.startsWith("control.tar")) {
+          if (m.size > CONTROL_LIMIT) {
+            throw new IOException(file + ": control archive of " + m.size + " bytes is too large");
+          }
+          if (compression(m.name, file).equals("bz2")) {
+            throw new IOException(file + ": unsupported compression of member " + m.name
+                + " (dpkg reads bzip2 only for data.tar)");
+          }
+          Bounded member = new Bounded(in, m.size);
+          controlMembers = readControl(member, m.name, file);
+          // The decompressor may stop at the end of the tar, before the end of the member.
+          member.transferTo(java.io.OutputStream.nullOutputStream());
+          skipFully(in, m.size & 1);
+        } else if (m.name.startsWith("data.tar")) {
+          if (controlMembers == null) {
+            throw new IOException(file + ": data.tar comes before control.tar");
+          }
+          compression(m.name, file); // refuse unknown compressions now, not on first use
+          byte[] controlBytes = controlMembers.get("control");
+          if (controlBytes == null) {
+            throw new IOException(file + ": control archive has no control file");
+          }
+          List<Paragraph> paragraphs = ControlFile.parse(new String(controlBytes, StandardCharsets.UTF_8),
+              file + ":control");
+          if (paragraphs.size() != 1) {
+            throw new IOException(file + ": control file must hold one paragraph, found " + paragraphs.size());
+          }
+          return new DebArchive(file, Collections.unmodifiableMap(controlMembers), paragraphs.get(0), m.dataOffset,
+              m.size, m.name);
+        } else {
+          throw new IOException(file + ": unexpected member " + m.name);
+        }
+        offset = m.dataOffset + m.size + (m.size & 1);
+      }
+    }
+  }
+
+  private static Map<String, byte[]> readControl(InputStream member, String name, Path file) throws IOException {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(decompress(member, name, file), 512)) {
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        if (isRegularFile(e)) {
+          String n = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+          out.put(n, tar.readAllBytes());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** True for regular files only: commons-compress's {@code isFile()} is also true for links. */
+  public static boolean isRegularFile(TarArchiveEntry e) {
+    return e.isFile() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice() && !e.isBlockDevice()
+        && !e.isFIFO();
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** The control paragraph (Package, Version, Architecture, Depends, ...). */
+  public Paragraph control() {
+    return control;
+  }
+
+  public String packageName() {
+    return control.require("Package");
+  }
+
+  public String version() {
+    return control.require("Version");
+  }
+
+  public String architecture() {
+    return control.require("Architecture");
+  }
+
+  /** Every file of the control archive by name: control, md5sums, conffiles, preinst, postinst, ... */
+  public Map<String, byte[]> controlMembers() {
+    return controlMembers;
+  }
+
+  /** The md5sums file as path (without leading '/') to hex digest, in file order. */
+  public Map<String, String> md5sums() throws IOException {
+    byte[] bytes = controlMembers.get("md5sums");
+    Map<String, String> out = new LinkedHashMap<>();
+    if (bytes == null) {
+      return out;
+    }
+    int n = 0;
+    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+      n++;
+      if (line.isBlank()) {
+        continue;
+      }
+      // "<32 hex digits>  <path>", as md5sum writes it.
+      if (line.length() < 35 || line.charAt(32) != ' ' || line.charAt(33) != ' ') {
+        throw new IOException(file + ": md5sums line " + n + " is not '<md5>  <path>'");
+      }
+      out.put(line.substring(34), line.substring(0, 32));
+    }
+    return out;
+  }
+
+  /** The conffiles: absolute paths, in file order. */
+  public List<String> conffiles() {
+    byte[] bytes = controlMembers.get("conffiles");
+    List<String> out = new ArrayList<>();
+    if (bytes != null) {
+      for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank()) {
+          out.add(line.strip());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The data archive's compression, from its member name: none, gz, xz, zst, bz2 or lzma. */
+  public String dataCompression() throws IOException {
+    return compression(dataMember, file);
+  }
+
+  /** Streams the data archive's entries to {@code visitor}, in archive order. */
+  public void readData(DataVisitor visitor) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      channel.position(dataOffset);
+      InputStream raw = new Bounded(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16), dataSize);
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(decompress(raw, dataMember, file), 512)) {
+        TarArchiveEntry e;
+        while ((e = tar.getNextEntry()) != null) {
+          visitor.entry(e, tar);
+        }
+      }
+    }
+  }
+
+  private static String compression(String member, Path file) throws IOException {
+    return switch (member) {
+      case "data.tar", "control.tar" -> "none";
+      default -> {
+        String ext = member.substring(member.indexOf(".tar") + 4);
+        yield switch (ext) {
+          case ".gz" -> "gz";
+          case ".xz" -> "xz";
+          case ".zst" -> "zst";
+          case ".bz2" -> "bz2";
+          case ".lzma" -> "lzma";
+          default -> throw new IOException(file + ": unsupported compression of member " + member);
+        };
+      }
+    };
+  }
+
+  /**
+   * dpkg-deb writes tars that end after the two zero blocks, without padding to a full record, so
+   * the tar reader is told records are one block: it must not read past the end of the data.
+   */
+  private static InputStream decompress(InputStream in, String member, Path file) throws IOException {
+    return switch (compression(member, file)) {
+      case "gz" -> new GzipCompressorInputStream(in, false);
+      case "xz" -> new XZCompressorInputStream(in);
+      case "zst" -> new ZstdCompressorInputStream(in);
+      case "bz2" -> new BZip2CompressorInputStream(in);
+      case "lzma" -> new LZMACompressorInputStream(in);
+      default -> in;
+    };
+  }
+
+  /** The SHA256 of a file, streamed. */
+  public static String sha256(Path file) throws IOException {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        sha.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static void skipFully(InputStream in, long n) throws IOException {
+    long left = n;
+    while (left > 0) {
+      long s = in.skip(left);
+      if (s <= 0) {
+        if (in.read() < 0) {
+          throw new EOFException("truncated package");
+        }
+        s = 1;
+      }
+      left -= s;
+    }
+  }
+
+  /** An ar member header: 60 bytes of name, mtime, uid, gid, mode, size and the magic "`\n". */
+  private record Member(String name, long size, long dataOffset) {
+    static Member read(InputStream in, Path file, long offset) throws IOException {
+      byte[] h = in.readNBytes(60);
+      if (h.length == 0) {
+        return null;
+      }
+      if (h.length < 60 || h[58] != '`' || h[59] != '\n') {
+        throw new IOException(file + ": bad ar member header at offset " + offset);
+      }
+      String name = new String(h, 0, 16, StandardCharsets.US_ASCII).strip();
+      if (name.endsWith("/")) {
+        name = name.substring(0, name.length() - 1);
+      }
+      String sizeText = new String(h, 48, 10, StandardCharsets.US_ASCII).strip();
+      long size;
+      try {
+        size = Long.parseLong(sizeText);
+      } catch (NumberFormatException e) {
+        throw new IOException(file + ": bad size '" + sizeText + "' of ar member " + name);
+      }
+      if (size < 0) {
+        throw new IOException(file + ": negative size of ar member " + name);
+      }
+      return new Member(name, size, offset + 60);
+    }
+  }
+
+  /** The next {@code limit} bytes of a stream; close leaves the stream open. */
+  private static final class Bounded extends FilterInputStream {
+    private long left;
+
+    Bounded(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() {}
+  }
+}
