@@ -36,15 +36,26 @@ public final class SignedRelease {
 
   /** Public keys from binary or ASCII-armored keyring files (what Signed-By names). */
   public static PGPPublicKeyRingCollection keyring(List<Path> files) throws IOException {
-    List<org.bouncycastle.openpgp.PGPPublicKeyRing> rings = new ArrayList<>();
+    java.util.Map<String, byte[]> contents = new java.util.LinkedHashMap<>();
     for (Path file : files) {
-      try (InputStream in = PGPUtil.getDecoderStream(Files.newInputStream(file))) {
-        PGPPublicKeyRingCollection c = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
-        c.getKeyRings().forEachRemaining(rings::add);
+      try {
+        contents.put(file.toString(), Files.readAllBytes(file));
       } catch (java.nio.file.NoSuchFileException e) {
         throw new IOException(file + ": keyring not found", e);
+      }
+    }
+    return keyring(contents);
+  }
+
+  /** Public keys from keyring contents by name (e.g. files read from an image). */
+  public static PGPPublicKeyRingCollection keyring(java.util.Map<String, byte[]> keyrings) throws IOException {
+    List<org.bouncycastle.openpgp.PGPPublicKeyRing> rings = new ArrayList<>();
+    for (java.util.Map.Entry<String, byte[]> k : keyrings.entrySet()) {
+      try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(k.getValue()))) {
+        PGPPublicKeyRingCollection c = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
+        c.getKeyRings().forEachRemaining(rings::add);
       } catch (IOException | PGPException | RuntimeException e) {
-        throw new IOException(file + ": not an OpenPGP keyring: " + e.getMessage(), e);
+        throw new IOException(k.getKey() + ": not an OpenPGP keyring: " + e.getMessage(), e);
       }
     }
     return new PGPPublicKeyRingCollection(rings);

@@ -1,0 +1,198 @@
+package dev.imagepatch.pkg.apt;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One suite of one APT archive, fetched and checked as apt does it: {@code InRelease} (or
+ * {@code Release} with {@code Release.gpg}) verified against the given keys and its Valid-Until,
+ * each Packages index checked against the Release's SHA256 (fetched by hash when the archive
+ * offers it), each .deb checked against its index entry. Everything downloaded goes through the
+ * content-addressed cache.
+ */
+public final class AptRepository {
+  private static final Logger log = LoggerFactory.getLogger(AptRepository.class);
+  private static final int RELEASE_LIMIT = 16 << 20;
+  private static final int ATTEMPTS = 3;
+
+  private final AptSource source;
+  private final Release release;
+  private final ContentCache cache;
+  private final HttpClient http;
+
+  private AptRepository(AptSource source, Release release, ContentCache cache, HttpClient http) {
+    this.source = source;
+    this.release = release;
+    this.cache = cache;
+    this.http = http;
+  }
+
+  /**
+   * Fetches and verifies a suite's Release. {@code now} is the time Valid-Until is checked
+   * against; {@code ignoreValidUntil} turns that check off (for frozen snapshots; logged as insecure).
+   */
+  public static AptRepository open(AptSource source, PGPPublicKeyRingCollection keys, ContentCache cache,
+      HttpClient http, Instant now, boolean ignoreValidUntil) throws IOException {
+    URI dists = source.uri().resolve("dists/" + source.suite() + "/");
+    String text;
+    Optional<byte[]> inRelease = fetchSmall(http, dists.resolve("InRelease"));
+    if (inRelease.isPresent()) {
+      text = SignedRelease.verifyInRelease(inRelease.get(), keys, dists.resolve("InRelease").toString());
+    } else {
+      byte[] plain = fetchSmall(http, dists.resolve("Release"))
+          .orElseThrow(() -> new IOException(dists + ": neither InRelease nor Release found (is the suite "
+              + source.suite() + " on this archive? source: " + source.origin() + ")"));
+      byte[] gpg = fetchSmall(http, dists.resolve("Release.gpg"))
+          .orElseThrow(() -> new IOException(dists.resolve("Release") + " is not signed: no Release.gpg"));
+      text = SignedRelease.verifyDetached(plain, gpg, keys, dists.resolve("Release").toString());
+    }
+    Release release = Release.parse(text, dists.resolve("InRelease").toString());
+    if (ignoreValidUntil) {
+      log.warn("INSECURE: not checking Valid-Until of {}", dists);
+    } else {
+      release.checkValidAt(now);
+    }
+    return new AptRepository(source, release, cache, http);
+  }
+
+  public AptSource source() {
+    return source;
+  }
+
+  public Release release() {
+    return release;
+  }
+
+  /** Adds the packages of every component of the source for {@code architecture} to {@code index}. */
+  public void loadPackages(PackageIndex index, String architecture) throws IOException {
+    for (String component : source.components()) {
+      Release.IndexFile file = indexFile(component, architecture);
+      URI dists = source.uri().resolve("dists/" + source.suite() + "/");
+      String dir = file.path().substring(0, file.path().lastIndexOf('/') + 1);
+      URI uri = release.acquireByHash()
+          ? dists.resolve(dir + "by-hash/SHA256/" + file.sha256())
+          : dists.resolve(file.path());
+      Path cached = cache.get(file.sha256(), file.size(), () -> open(uri), uri.toString());
+      String origin = source.suite() + "/" + component + "/" + architecture;
+      try (InputStream raw = Files.newInputStream(cached); InputStream in = decompress(raw, file.path())) {
+        index.read(in, source.uri().toString(), origin);
+      }
+    }
+  }
+
+  private Release.IndexFile indexFile(String component, String architecture) throws IOException {
+    String[] candidates = {component, component.substring(component.lastIndexOf('/') + 1)};
+    for (String c : candidates) {
+      for (String ext : List.of(".xz", ".gz", "")) {
+        Optional<Release.IndexFile> f = release.sha256(c + "/binary-" + architecture + "/Packages" + ext);
+        if (f.isPresent()) {
+          return f.get();
+        }
+      }
+    }
+    throw new IOException(release.source() + " lists no Packages index for " + component + "/binary-" + architecture
+        + " (source " + source.origin() + ")");
+  }
+
+  /** The verified .deb of a record, from the cache or downloaded. */
+  public Path fetch(PackageRecord record) throws IOException {
+    URI uri = URI.create(record.repository()).resolve(record.filename());
+    return cache.get(record.sha256(), record.size(), () -> open(uri), uri.toString());
+  }
+
+  private static InputStream decompress(InputStream in, String path) throws IOException {
+    if (path.endsWith(".xz")) {
+      return new XZCompressorInputStream(in);
+    }
+    if (path.endsWith(".gz")) {
+      return new GzipCompressorInputStream(in);
+    }
+    return in;
+  }
+
+  private InputStream open(URI uri) throws IOException {
+    return get(http, uri, true).orElseThrow(() -> new IOException(uri + ": not found (HTTP 404)"));
+  }
+
+  private static Optional<byte[]> fetchSmall(HttpClient http, URI uri) throws IOException {
+    Optional<InputStream> in = get(http, uri, false);
+    if (in.isEmpty()) {
+      return Optional.empty();
+    }
+    try (InputStream s = in.get()) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      int n;
+      while ((n = s.read(buf)) >= 0) {
+        out.write(buf, 0, n);
+        if (out.size() > RELEASE_LIMIT) {
+          throw new IOException(uri + ": larger than " + RELEASE_LIMIT + " bytes");
+        }
+      }
+      return Optional.of(out.toByteArray());
+    }
+  }
+
+  /** GET with a few retries on connection errors and 5xx; empty on 404/410. */
+  static Optional<InputStream> get(HttpClient http, URI uri, boolean required) throws IOException {
+    if (uri.getScheme().equals("file")) {
+      Path p = Path.of(uri);
+      return Files.isRegularFile(p) ? Optional.of(Files.newInputStream(p)) : Optional.empty();
+    }
+    IOException last = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      HttpResponse<InputStream> r;
+      try {
+        r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10))
+            .header("User-Agent", "imagepatch").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted fetching " + uri);
+      } catch (IOException e) {
+        last = new IOException(uri + ": " + e, e);
+        pause(attempt, uri);
+        continue;
+      }
+      int status = r.statusCode();
+      if (status == 200) {
+        return Optional.of(r.body());
+      }
+      r.body().close();
+      if (status == 404 || status == 410) {
+        return Optional.empty();
+      }
+      last = new IOException(uri + ": HTTP " + status);
+      if (status < 500 && status != 429) {
+        throw last;
+      }
+      pause(attempt, uri);
+    }
+    throw last;
+  }
+
+  private static void pause(int attempt, URI uri) throws InterruptedIOException {
+    try {
+      Thread.sleep(200L * attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted fetching " + uri);
+    }
+  }
+}
