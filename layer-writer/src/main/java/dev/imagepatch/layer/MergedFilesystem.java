@@ -1,0 +1,257 @@
+package dev.imagepatch.layer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * The filesystem an image's layers add up to, as a container runtime (and a scanner) sees it:
+ * layers are read top-down, the top-most entry of a path wins, {@code .wh.NAME} whiteouts and
+ * {@code .wh..wh..opq} opaque markers hide what lower layers hold, and a non-directory hides
+ * everything a lower layer has under its path. Every entry's metadata is kept; file contents only
+ * for the paths asked for, and MD5 sums for others (conffile checks), so memory follows the number
+ * of entries, not the size of the image.
+ */
+public final class MergedFilesystem {
+  private static final String WHITEOUT = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+  private static final long CONTENT_LIMIT = 64L << 20;
+
+  /** Opens the uncompressed tar stream of one layer. */
+  @FunctionalInterface
+  public interface LayerStream {
+    InputStream open() throws IOException;
+  }
+
+  private final Map<String, FsEntry> entries;
+  private final Map<String, byte[]> contents;
+  private final Map<String, String> md5;
+
+  private MergedFilesystem(Map<String, FsEntry> entries, Map<String, byte[]> contents, Map<String, String> md5) {
+    this.entries = entries;
+    this.contents = contents;
+    this.md5 = md5;
+  }
+
+  /**
+   * Reads layers given bottom first (manifest order), processing them top-down. {@code keep}
+   * selects the paths whose content is kept; {@code hash} those whose MD5 is computed.
+   */
+  public static MergedFilesystem read(List<LayerStream> layersBottomFirst, Predicate<String> keep,
+      Predicate<String> hash) throws IOException {
+    Map<String, FsEntry> entries = new HashMap<>();
+    Map<String, byte[]> contents = new HashMap<>();
+    Map<String, String> md5 = new HashMap<>();
+    Set<String> hidden = new HashSet<>();
+    Set<String> opaque = new HashSet<>();
+    for (int i = layersBottomFirst.size() - 1; i >= 0; i--) {
+      Set<String> layerHidden = new HashSet<>();
+      Set<String> layerOpaque = new HashSet<>();
+      try (InputStream in = layersBottomFirst.get(i).open();
+           TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+        TarArchiveEntry e;
+        while ((e = tar.getNextEntry()) != null) {
+          String path = FsEntry.normalize(e.getName());
+          String name = path.substring(path.lastIndexOf('/') + 1);
+          if (name.startsWith(WHITEOUT)) {
+            String dir = FsEntry.parent(path);
+            if (name.equals(OPAQUE)) {
+              layerOpaque.add(dir);
+            } else {
+              layerHidden.add((dir.isEmpty() ? "" : dir + "/") + name.substring(WHITEOUT.length()));
+            }
+            continue;
+          }
+          if (entries.containsKey(path) || isHidden(path, hidden, opaque, entries)) {
+            continue;
+          }
+          FsEntry entry = Layers.entry(e, path);
+          entries.put(path, entry);
+          if (entry.type() == FsEntry.Type.FILE) {
+            if (keep.test(path)) {
+              if (e.getSize() > CONTENT_LIMIT) {
+                throw new IOException(path + ": " + e.getSize() + " bytes is more than a database file should be");
+              }
+              contents.put(path, tar.readAllBytes());
+            } else if (hash.test(path)) {
+              md5.put(path, md5(tar));
+            }
+          }
+        }
+      }
+      hidden.addAll(layerHidden);
+      opaque.addAll(layerOpaque);
+    }
+    return new MergedFilesystem(entries, contents, md5);
+  }
+
+  /** Hidden by a whiteout of it or an ancestor, an opaque ancestor, or a non-directory ancestor above. */
+  private static boolean isHidden(String path, Set<String> hidden, Set<String> opaque, Map<String, FsEntry> upper) {
+    if (hidden.contains(path)) {
+      return true;
+    }
+    for (String a = FsEntry.parent(path); a != null; a = FsEntry.parent(a)) {
+      if (hidden.contains(a) || opaque.contains(a)) {
+        return true;
+      }
+      FsEntry above = upper.get(a);
+      if (above != null && !above.isDirectory()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String md5(InputStream in) throws IOException {
+    try {
+      MessageDigest md = MessageDigest.getInstance("MD5");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The entry at a path, as the merged filesystem has it (no symlink is followed). */
+  public Optional<FsEntry> entry(String path) {
+    return Optional.ofNullable(entries.get(FsEntry.normalize(path)));
+  }
+
+  /** Every entry, by path. */
+  public Map<String, FsEntry> entries() {
+    return Collections.unmodifiableMap(entries);
+  }
+
+  /** The content kept for a path (after {@link #resolve} of its symlinks, if any). */
+  public Optional<byte[]> content(String path) {
+    return resolve(path).map(contents::get);
+  }
+
+  /** The MD5 of a regular file, when it was hashed or kept. */
+  public Optional<String> md5(String path) {
+    Optional<String> p = resolve(path);
+    if (p.isEmpty()) {
+      return Optional.empty();
+    }
+    String hex = md5.get(p.get());
+    if (hex == null && contents.containsKey(p.get())) {
+      try {
+        hex = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(contents.get(p.get())));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return Optional.ofNullable(hex);
+  }
+
+  /** Kept contents of every path under a directory (one level), by file name. */
+  public Map<String, byte[]> contentsUnder(String directory) {
+    String dir = FsEntry.normalize(directory);
+    Optional<String> real = resolve(dir);
+    Map<String, byte[]> out = new TreeMap<>();
+    if (real.isEmpty()) {
+      return out;
+    }
+    String prefix = real.get().isEmpty() ? "" : real.get() + "/";
+    for (Map.Entry<String, byte[]> c : contents.entrySet()) {
+      String p = c.getKey();
+      if (p.startsWith(prefix) && p.indexOf('/', prefix.length()) < 0) {
+        out.put(p.substring(prefix.length()), c.getValue());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The path with every symlink along it followed (absolute and relative targets), as the kernel
+   * would; empty when it does not exist or a loop is found.
+   */
+  public Optional<String> resolve(String path) {
+    String p = FsEntry.normalize(path);
+    for (int hops = 0; hops < 40; hops++) {
+      String resolvedPrefix = resolveDirectories(p);
+      if (resolvedPrefix == null) {
+        return Optional.empty();
+      }
+      FsEntry e = entries.get(resolvedPrefix);
+      if (e == null && !resolvedPrefix.isEmpty()) {
+        return Optional.empty();
+      }
+      if (e != null && e.type() == FsEntry.Type.SYMLINK) {
+        p = join(FsEntry.parent(resolvedPrefix), e.linkTarget());
+        continue;
+      }
+      return Optional.of(resolvedPrefix);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The path with symlinks among its directories followed, the last component left as it is: where
+   * a new file at {@code path} really lands. A usrmerged {@code lib/x} becomes {@code usr/lib/x}.
+   */
+  public String resolveParent(String path) {
+    String p = FsEntry.normalize(path);
+    String r = resolveDirectories(p);
+    return r == null ? p : r;
+  }
+
+  private String resolveDirectories(String path) {
+    String p = path;
+    for (int hops = 0; hops < 40; hops++) {
+      String[] parts = p.isEmpty() ? new String[0] : p.split("/");
+      StringBuilder done = new StringBuilder();
+      boolean restarted = false;
+      for (int i = 0; i < parts.length - 1; i++) {
+        String candidate = done.length() == 0 ? parts[i] : done + "/" + parts[i];
+        FsEntry e = entries.get(candidate);
+        if (e != null && e.type() == FsEntry.Type.SYMLINK) {
+          String rest = String.join("/", java.util.Arrays.copyOfRange(parts, i + 1, parts.length));
+          p = join(join(FsEntry.parent(candidate), e.linkTarget()), rest);
+          restarted = true;
+          break;
+        }
+        done.setLength(0);
+        done.append(candidate);
+      }
+      if (!restarted) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** Joins a directory and a (relative or absolute) target, resolving "." and "..". */
+  static String join(String dir, String target) {
+    String base = target.startsWith("/") ? "" : (dir == null ? "" : dir);
+    java.util.ArrayDeque<String> stack = new java.util.ArrayDeque<>();
+    for (String s : (base + "/" + target).split("/")) {
+      if (s.isEmpty() || s.equals(".")) {
+        continue;
+      }
+      if (s.equals("..")) {
+        stack.pollLast();
+      } else {
+        stack.addLast(s);
+      }
+    }
+    return String.join("/", stack);
+  }
+}
