@@ -44,17 +44,24 @@ public final class DebArchive {
     void entry(TarArchiveEntry entry, InputStream content) throws IOException;
   }
 
+  /** A file of the control archive: its bytes, permission bits and modification time. */
+  public record ControlMember(byte[] content, int mode, long mtimeSeconds) {}
+
   private final Path file;
+  private final Map<String, ControlMember> members;
   private final Map<String, byte[]> controlMembers;
   private final Paragraph control;
   private final long dataOffset;
   private final long dataSize;
   private final String dataMember;
 
-  private DebArchive(Path file, Map<String, byte[]> controlMembers, Paragraph control, long dataOffset,
+  private DebArchive(Path file, Map<String, ControlMember> members, Paragraph control, long dataOffset,
       long dataSize, String dataMember) {
     this.file = file;
-    this.controlMembers = controlMembers;
+    this.members = members;
+    Map<String, byte[]> bytes = new LinkedHashMap<>();
+    members.forEach((k, v) -> bytes.put(k, v.content()));
+    this.controlMembers = Collections.unmodifiableMap(bytes);
     this.control = control;
     this.dataOffset = dataOffset;
     this.dataSize = dataSize;
@@ -93,7 +100,7 @@ public final class DebArchive {
       }
       skipFully(in, first.size - Math.min(first.size, 64) + (first.size & 1));
       offset = first.dataOffset + first.size + (first.size & 1);
-      Map<String, byte[]> controlMembers = null;
+      Map<String, ControlMember> controlMembers = null;
       while (true) {
         Member m = Member.read(in, file, offset);
         if (m == null) {
@@ -119,10 +126,11 @@ public final class DebArchive {
             throw new IOException(file + ": data.tar comes before control.tar");
           }
           compression(m.name, file); // refuse unknown compressions now, not on first use
-          byte[] controlBytes = controlMembers.get("control");
-          if (controlBytes == null) {
+          ControlMember controlMember = controlMembers.get("control");
+          if (controlMember == null) {
             throw new IOException(file + ": control archive has no control file");
           }
+          byte[] controlBytes = controlMember.content();
           List<Paragraph> paragraphs = ControlFile.parse(new String(controlBytes, StandardCharsets.UTF_8),
               file + ":control");
           if (paragraphs.size() != 1) {
@@ -138,14 +146,15 @@ public final class DebArchive {
     }
   }
 
-  private static Map<String, byte[]> readControl(InputStream member, String name, Path file) throws IOException {
-    Map<String, byte[]> out = new LinkedHashMap<>();
+  private static Map<String, ControlMember> readControl(InputStream member, String name, Path file)
+      throws IOException {
+    Map<String, ControlMember> out = new LinkedHashMap<>();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(decompress(member, name, file), 512)) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         if (isRegularFile(e)) {
           String n = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
-          out.put(n, tar.readAllBytes());
+          out.put(n, new ControlMember(tar.readAllBytes(), e.getMode() & 07777, e.getModTime().getTime() / 1000));
         }
       }
     }
@@ -182,6 +191,11 @@ public final class DebArchive {
   /** Every file of the control archive by name: control, md5sums, conffiles, preinst, postinst, ... */
   public Map<String, byte[]> controlMembers() {
     return controlMembers;
+  }
+
+  /** The control archive's files with their modes and times, as dpkg copies them into info/. */
+  public Map<String, ControlMember> controlArchive() {
+    return members;
   }
 
   /** The md5sums file as path (without leading '/') to hex digest, in file order. */

@@ -1,0 +1,307 @@
+package dev.imagepatch.patch.debian;
+
+import dev.imagepatch.layer.FsEntry;
+import dev.imagepatch.layer.LayerBuilder;
+import dev.imagepatch.layer.MergedFilesystem;
+import dev.imagepatch.pkg.deb.DebArchive;
+import dev.imagepatch.pkg.deb.DpkgDatabase;
+import dev.imagepatch.pkg.deb.InstalledPackage;
+import dev.imagepatch.pkg.deb.Paragraph;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The patch layer of a Debian image: the files of each upgraded or new package as dpkg would
+ * unpack them over the image, whiteouts for the files the old versions had and the new ones lack,
+ * conffiles as {@code dpkg --force-confold} treats them, and the dpkg database as dpkg would
+ * leave it (status or status.d, info files). Every path goes through the image's directory
+ * symlinks, so a usrmerged {@code /lib} stays a symlink.
+ */
+final class DebianLayer {
+  private static final String INFO = "var/lib/dpkg/info/";
+  private static final Set<String> SCRIPTS = Set.of("preinst", "postinst", "prerm", "postrm", "config");
+
+  /** One package to put in the layer: the installed version it replaces (null for a new one) and the new .deb. */
+  record Change(InstalledPackage old, DebArchive deb) {}
+
+  private final MergedFilesystem fs;
+  private final DpkgDatabase db;
+  private final Path staging;
+  private final long epoch;
+  private final LayerBuilder layer = new LayerBuilder();
+  private final List<Change> changes = new ArrayList<>();
+  private final Map<String, Paragraph> newStanzas = new LinkedHashMap<>();
+  private final List<String> notes = new ArrayList<>();
+  private final Set<String> written = new HashSet<>();
+  private int staged;
+
+  DebianLayer(MergedFilesystem fs, DpkgDatabase db, Path staging, long epochSeconds) {
+    this.fs = fs;
+    this.db = db;
+    this.staging = staging;
+    this.epoch = epochSeconds;
+  }
+
+  LayerBuilder builder() {
+    return layer;
+  }
+
+  /** Decisions worth telling the user (conffiles kept, ...). */
+  List<String> notes() {
+    return notes;
+  }
+
+  /** Adds the changes; all at once, since whiteouts depend on what every new version writes. */
+  void addAll(List<Change> all) throws IOException {
+    changes.addAll(all);
+    Map<Change, List<String>> lists = new LinkedHashMap<>();
+    for (Change c : all) {
+      lists.put(c, unpack(c));
+    }
+    Set<String> keptByOthers = pathsOfUnchangedPackages();
+    for (Change c : all) {
+      whiteoutRemoved(c, lists.get(c), keptByOthers);
+    }
+    for (Change c : all) {
+      writeInfo(c, lists.get(c));
+    }
+    writeDatabase();
+  }
+
+  /** Writes the package's entries; returns its file list as dpkg records it. */
+  private List<String> unpack(Change c) throws IOException {
+    DebArchive deb = c.deb();
+    Set<String> conffiles = new HashSet<>();
+    deb.conffiles().forEach(p -> conffiles.add(FsEntry.normalize(p)));
+    Map<String, String> oldConffiles = oldConffiles(c.old());
+    List<String> list = new ArrayList<>();
+    Map<String, String> md5 = new HashMap<>();
+    deb.readData((entry, content) -> {
+      String path = FsEntry.normalize(entry.getName());
+      list.add(path.isEmpty() ? "/." : "/" + path);
+      if (path.isEmpty()) {
+        return;
+      }
+      String target = fs.resolveParent(path);
+      long uid = entry.getLongUserId();
+      long gid = entry.getLongGroupId();
+      long mtime = entry.getModTime().getTime() / 1000;
+      int mode = entry.getMode() & 07777;
+      if (entry.isDirectory()) {
+        // An existing directory (or a usrmerge symlink to one) keeps its lower-layer self.
+        if (fs.entry(target).isEmpty() && !layer.contains(target)) {
+          layer.directory(target, mode, uid, gid, mtime);
+        }
+      } else if (entry.isSymbolicLink()) {
+        layer.symlink(target, entry.getLinkName(), uid, gid, mtime);
+        written.add(target);
+      } else if (entry.isLink()) {
+        layer.hardlink(target, fs.resolveParent(FsEntry.normalize(entry.getLinkName())), mode, uid, gid, mtime);
+        written.add(target);
+      } else if (DebArchive.isRegularFile(entry)) {
+        Path file = staging.resolve(Integer.toString(staged++));
+        String sum = stage(content, file);
+        md5.put(path, sum);
+        String where = target;
+        if (conffiles.contains(path)) {
+          where = conffileTarget(c, path, target, sum, oldConffiles);
+        }
+        if (where != null) {
+          layer.file(where, mode, uid, gid, mtime, Files.size(file), () -> Files.newInputStream(file));
+          written.add(where);
+        }
+      } else {
+        throw new IOException(deb.file() + ": " + path + " is a device or FIFO, which a patch layer does not carry");
+      }
+    });
+    newStanzas.put(deb.packageName(), StatusStanzas.installed(deb.control(), deb.conffiles(), md5));
+    return list;
+  }
+
+  /**
+   * Where the new version of a conffile goes, as {@code --force-confold} decides: over the old one
+   * when the image left it as shipped, beside it as {@code .dpkg-dist} when the image changed it,
+   * nowhere when the image deleted it.
+   */
+  private String conffileTarget(Change c, String path, String target, String newMd5, Map<String, String> old) {
+    java.util.Optional<String> current = fs.entry(target).isPresent() ? fs.md5(target) : java.util.Optional.empty();
+    String shipped = old.get(path);
+    if (shipped != null) {
+      if (current.isEmpty()) {
+        notes.add("/" + path + ": deleted in the image, left deleted (" + c.deb().packageName() + ")");
+        return null;
+      }
+      if (current.get().equals(shipped) || current.get().equals(newMd5)) {
+        return target;
+      }
+    } else if (current.isEmpty() || current.get().equals(newMd5)) {
+      return target;
+    }
+    notes.add("/" + path + ": changed in the image, kept; the new version is /" + target + ".dpkg-dist ("
+        + c.deb().packageName() + ")");
+    return target + ".dpkg-dist";
+  }
+
+  private static Map<String, String> oldConffiles(InstalledPackage old) {
+    Map<String, String> out = new HashMap<>();
+    if (old == null) {
+      return out;
+    }
+    for (String line : old.stanza().lines("Conffiles")) {
+      String[] f = line.split("\\s+");
+      if (f.length >= 2) {
+        out.put(FsEntry.normalize(f[0]), f[1]);
+      }
+    }
+    return out;
+  }
+
+  /** Every resolved path listed by an installed package this layer does not change. */
+  private Set<String> pathsOfUnchangedPackages() throws IOException {
+    Set<String> changed = new HashSet<>();
+    changes.forEach(c -> changed.add(c.deb().packageName()));
+    Set<String> out = new HashSet<>();
+    for (InstalledPackage p : db.installed()) {
+      if (changed.contains(p.name())) {
+        continue;
+      }
+      for (String line : infoLines(p, "list")) {
+        out.add(fs.resolveParent(FsEntry.normalize(line)));
+      }
+    }
+    return out;
+  }
+
+  private void whiteoutRemoved(Change c, List<String> newList, Set<String> keptByOthers) throws IOException {
+    if (c.old() == null) {
+      return;
+    }
+    Set<String> newTargets = new HashSet<>();
+    for (String p : newList) {
+      newTargets.add(fs.resolveParent(FsEntry.normalize(p)));
+    }
+    for (String line : infoLines(c.old(), "list")) {
+      String target = fs.resolveParent(FsEntry.normalize(line));
+      if (target.isEmpty() || newTargets.contains(target) || keptByOthers.contains(target) || written.contains(target)) {
+        continue;
+      }
+      java.util.Optional<FsEntry> e = fs.entry(target);
+      if (e.isPresent() && !e.get().isDirectory()) {
+        layer.whiteout(target);
+      }
+    }
+  }
+
+  private List<String> infoLines(InstalledPackage p, String kind) {
+    byte[] bytes = fs.content(INFO + p.infoName() + "." + kind).orElse(null);
+    if (bytes == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank() && !line.equals("/.")) {
+        out.add(line);
+      }
+    }
+    return out;
+  }
+
+  /** info/ files (or status.d files on distroless images) of one changed package. */
+  private void writeInfo(Change c, List<String> list) throws IOException {
+    DebArchive deb = c.deb();
+    if (db.distroless()) {
+      String name = c.old() != null && c.old().statusFile() != null ? c.old().statusFile() : deb.packageName();
+      bytes("var/lib/dpkg/status.d/" + name, 0644, deb.controlMembers().get("control"));
+      byte[] md5sums = deb.controlMembers().get("md5sums");
+      if (md5sums != null) {
+        bytes("var/lib/dpkg/status.d/" + name + ".md5sums", 0644, md5sums);
+      }
+      return;
+    }
+    String infoName = deb.control().get("Multi-Arch").map(String::strip).orElse("no").equals("same")
+        ? deb.packageName() + ":" + deb.architecture() : deb.packageName();
+    Set<String> names = new HashSet<>();
+    bytes(INFO + infoName + ".list", 0644, (String.join("\n", list) + "\n").getBytes(StandardCharsets.UTF_8));
+    names.add(INFO + infoName + ".list");
+    for (Map.Entry<String, DebArchive.ControlMember> m : deb.controlArchive().entrySet()) {
+      if (m.getKey().equals("control") || m.getKey().contains("/")) {
+        continue;
+      }
+      String path = INFO + infoName + "." + m.getKey();
+      int mode = SCRIPTS.contains(m.getKey()) ? 0755 : 0644;
+      layer.file(path, mode, 0, 0, Math.min(m.getValue().mtimeSeconds(), epoch), m.getValue().content().length,
+          () -> new java.io.ByteArrayInputStream(m.getValue().content()));
+      names.add(path);
+    }
+    // Files of the old version's info/ that the new version does not have go away, as dpkg removes them.
+    if (c.old() != null) {
+      String prefix = INFO + c.old().infoName() + ".";
+      for (String path : fs.entries().keySet()) {
+        if (path.startsWith(prefix) && path.indexOf('/', INFO.length()) < 0 && !names.contains(path)) {
+          layer.whiteout(path);
+        }
+      }
+    }
+  }
+
+  private void writeDatabase() throws IOException {
+    if (db.distroless()) {
+      return;
+    }
+    List<Paragraph> stanzas = new ArrayList<>();
+    Set<String> replaced = new HashSet<>();
+    for (Paragraph p : db.stanzas()) {
+      String name = p.require("Package");
+      Paragraph fresh = newStanzas.get(name);
+      if (fresh != null && !replaced.contains(name)) {
+        stanzas.add(fresh);
+        replaced.add(name);
+      } else if (fresh == null) {
+        stanzas.add(p);
+      }
+    }
+    for (Map.Entry<String, Paragraph> e : newStanzas.entrySet()) {
+      if (!replaced.contains(e.getKey())) {
+        stanzas.add(e.getValue());
+      }
+    }
+    stanzas.sort((a, b) -> a.require("Package").compareTo(b.require("Package")));
+    StringBuilder status = new StringBuilder();
+    for (Paragraph p : stanzas) {
+      status.append(p).append('\n');
+    }
+    bytes("var/lib/dpkg/status", 0644, status.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void bytes(String path, int mode, byte[] content) {
+    layer.file(path, mode, 0, 0, epoch, content.length, () -> new java.io.ByteArrayInputStream(content));
+  }
+
+  private static String stage(InputStream content, Path file) throws IOException {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (OutputStream out = new DigestOutputStream(Files.newOutputStream(file), md)) {
+      content.transferTo(out);
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+}
