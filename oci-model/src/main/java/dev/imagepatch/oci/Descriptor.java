@@ -148,14 +148,15 @@ public final class Descriptor {
     return new Descriptor(copy, mediaType, digest, size);
   }
 
+  /** Equal when they serialize alike (a size read as an int and one written as a long are the same). */
   @Override
   public boolean equals(Object o) {
-    return o instanceof Descriptor d && d.json.equals(json);
+    return o instanceof Descriptor d && java.util.Arrays.equals(Json.write(d.json), Json.write(json));
   }
 
   @Override
   public int hashCode() {
-    return json.hashCode();
+    return java.util.Arrays.hashCode(Json.write(json));
   }
 
   @Override

@@ -86,6 +86,15 @@ class JsonDocumentTest {
   }
 
   @Test
+  void descriptorsAreEqualWhenTheyReadAlike() throws Exception {
+    Descriptor made = Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, Digest.parse(D1), 99);
+    Descriptor read = Descriptor.fromJson(Json.readObject(Json.write(made.toJson()), "d"), "d");
+    assertEquals(made, read);
+    assertEquals(made.hashCode(), read.hashCode());
+    assertNotEquals(made, made.withAnnotation("a", "b"));
+  }
+
+  @Test
   void anEditThatChangesNothingKeepsTheDocument() throws Exception {
     Manifest m = Manifest.parse(bytes(MANIFEST), null);
     assertSame(m, m.edit(tree -> tree.put("schemaVersion", 2)));

@@ -6,7 +6,6 @@ import dev.imagepatch.layer.LayerBuilder;
 import dev.imagepatch.layer.Layers;
 import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.oci.Descriptor;
-import dev.imagepatch.oci.Digest;
 import dev.imagepatch.oci.ImageConfig;
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
@@ -65,9 +64,11 @@ import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
  * it back to check every fix from its own database.
  */
 public final class DebianBackend implements PatchBackend {
-  /** Config labels that mark an image as patched, so a second patch replaces the first. */
-  public static final String LABEL_PATCH_LAYER = "dev.imagepatch.patch-layer";
-  public static final String LABEL_BASE = "dev.imagepatch.base-image";
+  /**
+   * The history comment of a patch layer; it names the base image. Config and manifest otherwise
+   * stay as they were, so this is where a second patch learns to replace the first.
+   */
+  public static final String HISTORY_MARK = "imagepatch patch layer of ";
 
   private static final Predicate<String> KEEP = p -> p.equals("var/lib/dpkg/status")
       || p.startsWith("var/lib/dpkg/status.d/")
@@ -200,12 +201,8 @@ public final class DebianBackend implements PatchBackend {
     history.put("created", Instant.ofEpochSecond(epoch).toString());
     history.put("created_by", "imagepatch: " + String.join(", ", changes.stream()
         .map(c -> c.name() + " " + (c.from() == null ? "(new)" : c.from()) + " -> " + c.to()).toList()));
-    history.put("comment", "imagepatch native backend");
-    Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(LABEL_PATCH_LAYER, written.diffId().toString());
-    labels.put(LABEL_BASE, repatch ? config.json().path("config").path("Labels").path(LABEL_BASE).asText(
-        manifest.digest().toString()) : manifest.digest().toString());
-    ImageSurgery.Image patched = ImageSurgery.appendLayer(base, layerDescriptor, written.diffId(), history, labels);
+    history.put("comment", HISTORY_MARK + (repatch ? basedOn(config) : manifest.digest().toString()));
+    ImageSurgery.Image patched = ImageSurgery.appendLayer(base, layerDescriptor, written.diffId(), history, Map.of());
     List<String> entries = new ArrayList<>(layer.builder().entries().keySet());
 
     if (req.dryRun()) {
@@ -231,12 +228,21 @@ public final class DebianBackend implements PatchBackend {
     }
   }
 
-  /** The image was made by imagepatch when its config names its top layer as the patch layer. */
+  /** The image was made by imagepatch when the history entry of its top layer is a patch layer's. */
   static boolean isOurPatch(Manifest manifest, ImageConfig config) throws IOException {
-    String recorded = config.json().path("config").path("Labels").path(LABEL_PATCH_LAYER).asText("");
-    List<Digest> ids = config.diffIds();
-    return !recorded.isEmpty() && !ids.isEmpty() && ids.get(ids.size() - 1).toString().equals(recorded)
-        && manifest.layers().size() == ids.size();
+    return !basedOn(config).isEmpty() && manifest.layers().size() == config.diffIds().size();
+  }
+
+  /** The base image a patch layer names, or "" when the top layer is no patch layer. */
+  private static String basedOn(ImageConfig config) {
+    List<ObjectNode> history = config.history();
+    for (int i = history.size() - 1; i >= 0; i--) {
+      if (!history.get(i).path("empty_layer").asBoolean(false)) {
+        String comment = history.get(i).path("comment").asText("");
+        return comment.startsWith(HISTORY_MARK) ? comment.substring(HISTORY_MARK.length()) : "";
+      }
+    }
+    return "";
   }
 
   /** Packages an earlier patch upgraded stay at least at those versions when it is replaced. */
