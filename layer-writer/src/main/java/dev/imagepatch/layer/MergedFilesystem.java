@@ -164,12 +164,10 @@ public final class MergedFilesystem {
   /** Kept contents of every path under a directory (one level), by file name. */
   public Map<String, byte[]> contentsUnder(String directory) {
     String dir = FsEntry.normalize(directory);
-    Optional<String> real = resolve(dir);
+    // A single layer need not carry the directory itself, only the files in it.
+    String real = resolve(dir).orElse(resolveParent(dir));
     Map<String, byte[]> out = new TreeMap<>();
-    if (real.isEmpty()) {
-      return out;
-    }
-    String prefix = real.get().isEmpty() ? "" : real.get() + "/";
+    String prefix = real.isEmpty() ? "" : real + "/";
     for (Map.Entry<String, byte[]> c : contents.entrySet()) {
       String p = c.getKey();
       if (p.startsWith(prefix) && p.indexOf('/', prefix.length()) < 0) {

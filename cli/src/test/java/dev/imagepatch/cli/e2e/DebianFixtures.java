@@ -136,15 +136,9 @@ final class DebianFixtures {
    * with the image's sources and status file and lists of its own, so nothing of the host is used.
    */
   static List<Upgrade> aptUpgrades(Path rootfs, Path work) throws Exception {
-    Path parts = Files.createDirectories(work.resolve("sources.list.d"));
-    Files.copy(rootfs.resolve("etc/apt/sources.list.d/debian.sources"), parts.resolve("debian.sources"));
-    Files.createDirectories(work.resolve("lists/partial"));
-    Files.createDirectories(work.resolve("cache/archives/partial"));
-    String[] common = {"-o", "Dir::Etc::SourceList=/dev/null", "-o", "Dir::Etc::SourceParts=" + parts,
-        "-o", "Dir::State::Lists=" + work.resolve("lists"), "-o", "Dir::Cache=" + work.resolve("cache"),
-        "-o", "Dir::State::status=" + rootfs.resolve("var/lib/dpkg/status"), "-o", "APT::Sandbox::User=root"};
-    Commands.run(concat(new String[] {"apt-get", "-q"}, common, new String[] {"update"}));
-    String sim = Commands.runText(concat(new String[] {"apt-get", "-s"}, common, new String[] {"upgrade"}));
+    Apt apt = Apt.of(work, Files.readString(rootfs.resolve("etc/apt/sources.list.d/debian.sources")),
+        rootfs.resolve("var/lib/dpkg/status"));
+    String sim = apt.run("apt-get", "-s", "upgrade");
     List<Upgrade> out = new java.util.ArrayList<>();
     for (String line : sim.split("\n")) {
       Matcher m = INST.matcher(line);
@@ -153,6 +147,40 @@ final class DebianFixtures {
       }
     }
     return out;
+  }
+
+  /**
+   * This machine's apt, pointed at given sources and a given status file, with lists and caches of
+   * its own in {@code work}: apt's answers about an image, with nothing of the host's state used.
+   */
+  record Apt(Path work, String[] options) {
+    static Apt of(Path work, String sources, Path status) throws Exception {
+      Path parts = Files.createDirectories(work.resolve("sources.list.d"));
+      Files.writeString(parts.resolve("image.sources"), sources);
+      Files.createDirectories(work.resolve("lists/partial"));
+      Files.createDirectories(work.resolve("cache/archives/partial"));
+      Apt apt = new Apt(work, new String[] {"-o", "Dir::Etc::SourceList=/dev/null", "-o",
+          "Dir::Etc::SourceParts=" + parts, "-o", "Dir::State::Lists=" + work.resolve("lists"), "-o",
+          "Dir::Cache=" + work.resolve("cache"), "-o", "Dir::State::status=" + status, "-o",
+          "APT::Sandbox::User=root"});
+      apt.run("apt-get", "-q", "update");
+      return apt;
+    }
+
+    String run(String tool, String... args) throws Exception {
+      String[] full = concat(new String[] {tool}, options, args);
+      return Commands.runText(full);
+    }
+
+    /** apt's candidate version of a package. */
+    String candidate(String name) throws Exception {
+      for (String line : run("apt-cache", "policy", name).split("\n")) {
+        if (line.strip().startsWith("Candidate:")) {
+          return line.strip().substring("Candidate:".length()).strip();
+        }
+      }
+      throw new IllegalStateException("apt knows no candidate of " + name);
+    }
   }
 
   private static String[] concat(String[]... parts) {

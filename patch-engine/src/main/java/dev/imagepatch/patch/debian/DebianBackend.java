@@ -162,7 +162,7 @@ public final class DebianBackend implements PatchBackend {
 
     AptResolver.Resolution resolution;
     try {
-      resolution = new AptResolver(db, index, arch).resolve(List.copyOf(requests.values()));
+      resolution = new AptResolver(db, index, arch, !db.distroless()).resolve(List.copyOf(requests.values()));
     } catch (AptResolver.ResolutionException e) {
       throw new PatchException(e.getMessage());
     }

@@ -49,11 +49,22 @@ public final class AptResolver {
   private final DpkgDatabase installed;
   private final PackageIndex index;
   private final String architecture;
+  private final boolean installDependencies;
 
   public AptResolver(DpkgDatabase installed, PackageIndex index, String architecture) {
+    this(installed, index, architecture, true);
+  }
+
+  /**
+   * With {@code installDependencies} false (distroless images, which leave dependencies such as
+   * debconf out on purpose), a dependency none of whose alternatives is installed is left unmet
+   * rather than installed; versioned dependencies on installed packages still upgrade them.
+   */
+  public AptResolver(DpkgDatabase installed, PackageIndex index, String architecture, boolean installDependencies) {
     this.installed = installed;
     this.index = index;
     this.architecture = architecture;
+    this.installDependencies = installDependencies;
   }
 
   public Resolution resolve(List<Request> requests) throws ResolutionException, IOException {
@@ -89,7 +100,7 @@ public final class AptResolver {
       while (!pending.isEmpty()) {
         PackageRecord next = pending.poll();
         for (List<Dependency> group : next.requirements()) {
-          if (!satisfied(group, changes)) {
+          if (!satisfied(group, changes) && (installDependencies || anyPresent(group, changes))) {
             pending.addAll(satisfy(group, next, changes));
           }
         }
@@ -168,6 +179,10 @@ public final class AptResolver {
       }
     }
     return false;
+  }
+
+  private boolean anyPresent(List<Dependency> group, Map<String, Change> changes) {
+    return group.stream().anyMatch(d -> futureVersion(d.name(), changes).isPresent());
   }
 
   private Optional<String> futureVersion(String name, Map<String, Change> changes) {
