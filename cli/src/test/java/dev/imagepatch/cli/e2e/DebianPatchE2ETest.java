@@ -13,6 +13,7 @@ import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.copy.ImageCopier;
 import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.oci.registry.RegistryClient;
+import dev.imagepatch.oci.testing.Commands;
 import dev.imagepatch.oci.testing.RegistryExtension;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -149,6 +150,93 @@ class DebianPatchE2ETest {
     Manifest twice = (Manifest) client.getManifest("debian", "12-repatched");
     assertEquals(base.layers().size() + 1, twice.layers().size(), "still one patch layer");
     assertArrayEquals(base.layers().toArray(), twice.layers().subList(0, base.layers().size()).toArray());
+  }
+
+  @Test
+  @Order(3)
+  void dryRunShowsThePlanAndPushesNothing() throws Exception {
+    Result r = run("patch", "-i", image, "-r", report.toString(), "--dry-run", "-t", "12-dry",
+        "--cache", work.resolve("cache").toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().startsWith("Would patch " + image + " -> (dry run)"), r.out());
+    assertTrue(r.out().contains("\n  var/lib/dpkg/status\n"), "the layer's files are listed");
+    assertTrue(r.out().contains("  openssl "), r.out());
+    assertFalse(registry.client().listTags("debian").contains("12-dry"));
+  }
+
+  @Test
+  @Order(4)
+  void badInputsAreRefusedClearlyAndNothingIsPushed() throws Exception {
+    Path cache = work.resolve("cache");
+    // A report for another OS.
+    Path alpine = work.resolve("alpine.json");
+    try (InputStream in = getClass().getResourceAsStream("/reports/trivy-alpine-310.json")) {
+      Files.write(alpine, in.readAllBytes());
+    }
+    Result other = run("patch", "-i", image, "-r", alpine.toString(), "-t", "bad-1", "--push", "--cache", cache.toString());
+    assertEquals(1, other.code());
+    assertTrue(other.err().contains("the report is for alpine, which the native Debian backend does not patch"),
+        other.err());
+
+    // No candidate reaches the fixed version.
+    Path impossible = DebianFixtures.trivyReport(work.resolve("impossible.json"), image, "debian", "12", "amd64",
+        List.of(new DebianFixtures.Upgrade("openssl", "3.0.20-1~deb12u2", "9.9.9-1")));
+    Result none = run("patch", "-i", image, "-r", impossible.toString(), "-t", "bad-2", "--push",
+        "--cache", cache.toString());
+    assertEquals(1, none.code());
+    assertTrue(none.err().contains("no candidate for openssl reaches the fixed version 9.9.9-1 (CVE-TEST-openssl);"
+        + " candidates seen: "), none.err());
+
+    // An InRelease whose signature fails, served from a local copy of the security suite.
+    Path lists = work.resolve("apt/lists");
+    Path inRelease;
+    try (var files = Files.list(lists)) {
+      inRelease = files.filter(f -> f.getFileName().toString().endsWith("bookworm-security_InRelease"))
+          .findFirst().orElseThrow();
+    }
+    Path mirror = Files.createDirectories(work.resolve("bad-mirror/dists/bookworm-security"));
+    Files.writeString(mirror.resolve("InRelease"), Files.readString(inRelease)
+        .replaceFirst("Suite: [a-z-]+", "Suite: changed-by-a-mirror"));
+    Result forged = run("patch", "-i", image, "-r", report.toString(), "-t", "bad-3", "--push", "--cache",
+        cache.toString(), "--mirror", mirrors.security() + "=" + work.resolve("bad-mirror").toUri());
+    assertEquals(1, forged.code());
+    assertTrue(forged.err().contains("/dists/bookworm-security/InRelease: BAD signature by key "), forged.err());
+
+    // A Release past its Valid-Until.
+    dev.imagepatch.report.Report parsed = dev.imagepatch.report.Reports.read(report);
+    dev.imagepatch.patch.PatchException expired = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.imagepatch.patch.PatchException.class, () -> dev.imagepatch.patch.Patcher.create().patch(
+            dev.imagepatch.patch.PatchRequest.builder(registry.client().repository("debian"), "12", parsed)
+                .target(registry.client().repository("debian"), "bad-4").cacheDirectory(cache)
+                .now(java.time.Instant.parse("2099-01-01T00:00:00Z")).build()));
+    assertTrue(expired.getMessage().contains("expired: Valid-Until was "), expired.getMessage());
+
+    // A .deb whose SHA256 does not match its index entry (a cache entry changed on disk).
+    Path corruptCache = work.resolve("corrupt-cache");
+    Commands.run("cp", "-a", cache.toString(), corruptCache.toString());
+    try (var files = Files.list(corruptCache.resolve("sha256"))) {
+      for (Path f : files.toList()) {
+        byte[] head = new byte[8];
+        try (InputStream in = Files.newInputStream(f)) {
+          in.readNBytes(head, 0, 8);
+        }
+        if (new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("!<arch>\n")) {
+          byte[] b = Files.readAllBytes(f);
+          b[b.length - 1] ^= 1;
+          Files.write(f, b);
+        }
+      }
+    }
+    Result corrupt = run("patch", "-i", image, "-r", report.toString(), "-t", "bad-5", "--push",
+        "--cache", corruptCache.toString());
+    assertEquals(1, corrupt.code());
+    assertTrue(corrupt.err().matches("(?s).*SHA256 is [0-9a-f]{64}, but the repository index says [0-9a-f]{64}.*"),
+        corrupt.err());
+
+    List<String> tags = registry.client().listTags("debian");
+    for (String t : List.of("bad-1", "bad-2", "bad-3", "bad-4", "bad-5")) {
+      assertFalse(tags.contains(t), t + " was not pushed");
+    }
   }
 
   private static ObjectNode withoutLayers(ObjectNode config) {
