@@ -66,6 +66,9 @@ class DebianPatchE2ETest {
     Path rootfs = work.resolve("rootfs");
     DebianFixtures.debootstrap(rootfs, mirrors,
         List.of("openssl", "libssl3", "curl", "libexpat1", "ca-certificates", "nginx"));
+    // An administrator's change to a conffile, which the upgrade must keep (dpkg --force-confold).
+    Files.writeString(rootfs.resolve("etc/ssl/openssl.cnf"), "# changed by the image's builder\n",
+        java.nio.file.StandardOpenOption.APPEND);
     OciLayout layout = OciLayout.openOrCreate(work.resolve("base-layout"));
     base = DebianFixtures.image(rootfs, layout, "12", "amd64", 1_700_000_000L);
     image = registry.host() + "/debian:12";
@@ -108,7 +111,21 @@ class DebianPatchE2ETest {
     for (int i = 0; i < upgrades.size(); i++) {
       verify[i + 2] = upgrades.get(i).name();
     }
-    assertEquals("", DebianFixtures.chroot(root, verify), "dpkg --verify: no changed file in the upgraded packages");
+    // The only change dpkg sees is the conffile the image had changed, which --force-confold keeps.
+    assertEquals("??5?????? c /etc/ssl/openssl.cnf\n", DebianFixtures.chroot(root, verify),
+        "dpkg --verify: nothing changed in the upgraded packages but the image's own conffile edit");
+    assertTrue(Files.readString(root.resolve("etc/ssl/openssl.cnf")).endsWith("# changed by the image's builder\n"));
+    String shipped = DebianFixtures.chroot(root, "dpkg-query", "-W", "-f=${Conffiles}", "openssl");
+    String dist = Files.exists(root.resolve("etc/ssl/openssl.cnf.dpkg-dist"))
+        ? DebianFixtures.chroot(root, "md5sum", "/etc/ssl/openssl.cnf.dpkg-dist").split(" ")[0] : null;
+    // dpkg writes the new version beside the kept one only when the package changed it.
+    String before = DebianFixtures.chroot(work.resolve("rootfs"), "dpkg-query", "-W", "-f=${Conffiles}", "openssl");
+    if (dist != null) {
+      assertTrue(shipped.contains("/etc/ssl/openssl.cnf " + dist), shipped);
+      assertFalse(before.equals(shipped), "a .dpkg-dist only when the shipped conffile changed");
+    } else {
+      assertEquals(before, shipped, "no .dpkg-dist: the package shipped the same openssl.cnf");
+    }
     DebianFixtures.chroot(root, "apt-get", "check");
     String openssl = installed.get("openssl");
     String upstream = openssl.substring(0, openssl.indexOf('-'));

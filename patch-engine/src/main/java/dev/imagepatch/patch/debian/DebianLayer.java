@@ -149,6 +149,12 @@ final class DebianLayer {
       if (current.get().equals(shipped) || current.get().equals(newMd5)) {
         return target;
       }
+      if (newMd5.equals(shipped)) {
+        // The package did not change it; dpkg keeps the image's version and writes nothing beside it.
+        notes.add("/" + path + ": changed in the image and unchanged in the package, kept (" + c.deb().packageName()
+            + ")");
+        return null;
+      }
     } else if (current.isEmpty() || current.get().equals(newMd5)) {
       return target;
     }
