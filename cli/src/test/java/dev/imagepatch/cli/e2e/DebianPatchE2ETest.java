@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.cli.Main;
+import dev.imagepatch.cli.demo.DebianDemo;
 import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.ImageConfig;
 import dev.imagepatch.oci.Manifest;
@@ -44,10 +45,10 @@ class DebianPatchE2ETest {
   @TempDir
   static Path work;
 
-  static DebianFixtures.Mirrors mirrors;
+  static DebianDemo.Mirrors mirrors;
   static Manifest base;
   static ImageConfig baseConfig;
-  static List<DebianFixtures.Upgrade> upgrades;
+  static List<DebianDemo.Upgrade> upgrades;
   static Path report;
   static String image;
 
@@ -62,24 +63,24 @@ class DebianPatchE2ETest {
 
   @BeforeAll
   static void buildAndPushAVulnerableImage() throws Exception {
-    mirrors = DebianFixtures.hostMirrors();
+    mirrors = DebianDemo.hostMirrors();
     Path rootfs = work.resolve("rootfs");
-    DebianFixtures.debootstrap(rootfs, mirrors,
+    DebianDemo.debootstrap(rootfs, mirrors,
         List.of("openssl", "libssl3", "curl", "libexpat1", "ca-certificates", "nginx"));
     // An administrator's change to a conffile, which the upgrade must keep (dpkg --force-confold).
     Files.writeString(rootfs.resolve("etc/ssl/openssl.cnf"), "# changed by the image's builder\n",
         java.nio.file.StandardOpenOption.APPEND);
     OciLayout layout = OciLayout.openOrCreate(work.resolve("base-layout"));
-    base = DebianFixtures.image(rootfs, layout, "12", "amd64", 1_700_000_000L);
+    base = DebianDemo.image(rootfs, layout, "12", "amd64", 1_700_000_000L);
     image = registry.host() + "/debian:12";
     ImageCopier.create(2, new ImageCopier.Listener() {}).copy(layout, "12", registry.client().repository("debian"), "12");
     try (InputStream in = layout.openBlob(base.config())) {
       baseConfig = ImageConfig.parse(in.readAllBytes(), base.config().mediaType(), base.config().digest(), "config");
     }
-    upgrades = DebianFixtures.aptUpgrades(rootfs, Files.createDirectories(work.resolve("apt")));
-    List<String> names = upgrades.stream().map(DebianFixtures.Upgrade::name).toList();
+    upgrades = DebianDemo.aptUpgrades(rootfs, Files.createDirectories(work.resolve("apt")));
+    List<String> names = upgrades.stream().map(DebianDemo.Upgrade::name).toList();
     assertTrue(names.containsAll(List.of("openssl", "libssl3")), "apt finds security fixes: " + upgrades);
-    report = DebianFixtures.trivyReport(work.resolve("report.json"), image, "debian", "12.0", "amd64", upgrades);
+    report = DebianDemo.trivyReport(work.resolve("report.json"), image, "debian", "12.0", "amd64", upgrades);
   }
 
   @Test
@@ -102,7 +103,7 @@ class DebianPatchE2ETest {
       String[] f = line.split(" ");
       installed.put(f[0], f[1]);
     }
-    for (DebianFixtures.Upgrade u : upgrades) {
+    for (DebianDemo.Upgrade u : upgrades) {
       assertEquals(u.to(), installed.get(u.name()), u.name() + " is at the version apt would install");
     }
     String[] verify = new String[upgrades.size() + 2];
@@ -196,12 +197,12 @@ class DebianPatchE2ETest {
         other.err());
 
     // No candidate reaches the fixed version.
-    Path impossible = DebianFixtures.trivyReport(work.resolve("impossible.json"), image, "debian", "12", "amd64",
-        List.of(new DebianFixtures.Upgrade("openssl", "3.0.20-1~deb12u2", "9.9.9-1")));
+    Path impossible = DebianDemo.trivyReport(work.resolve("impossible.json"), image, "debian", "12", "amd64",
+        List.of(new DebianDemo.Upgrade("openssl", "3.0.20-1~deb12u2", "9.9.9-1")));
     Result none = run("patch", "-i", image, "-r", impossible.toString(), "-t", "bad-2", "--push",
         "--cache", cache.toString());
     assertEquals(1, none.code());
-    assertTrue(none.err().contains("no candidate for openssl reaches the fixed version 9.9.9-1 (CVE-TEST-openssl);"
+    assertTrue(none.err().contains("no candidate for openssl reaches the fixed version 9.9.9-1 (APT-UPGRADE-openssl);"
         + " candidates seen: "), none.err());
 
     // An InRelease whose signature fails, served from a local copy of the security suite.

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.imagepatch.cli.Main;
+import dev.imagepatch.cli.demo.DebianDemo;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.copy.ImageCopier;
 import dev.imagepatch.oci.layout.OciLayout;
@@ -41,13 +42,13 @@ class DistrolessPatchE2ETest {
 
   @Test
   void statusDIsPatchedAndOnlyChangedPackagesAreInTheLayer() throws Exception {
-    DebianFixtures.Mirrors m = DebianFixtures.hostMirrors();
+    DebianDemo.Mirrors m = DebianDemo.hostMirrors();
     Path empty = Files.writeString(work.resolve("empty-status"), "");
     String plain = "Types: deb\nURIs: " + m.archive() + "\nSuites: bookworm\nComponents: main\n"
         + "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n";
-    DebianFixtures.Apt bookworm = DebianFixtures.Apt.of(Files.createDirectories(work.resolve("apt-plain")), plain, empty);
-    DebianFixtures.Apt updated = DebianFixtures.Apt.of(Files.createDirectories(work.resolve("apt-all")),
-        DebianFixtures.imageSources(m), empty);
+    DebianDemo.Apt bookworm = DebianDemo.Apt.of(Files.createDirectories(work.resolve("apt-plain")), plain, empty);
+    DebianDemo.Apt updated = DebianDemo.Apt.of(Files.createDirectories(work.resolve("apt-all")),
+        DebianDemo.imageSources(m), empty);
 
     // The image: each plain-bookworm .deb unpacked by dpkg-deb, its control file and md5sums in status.d.
     Path debs = Files.createDirectories(work.resolve("debs"));
@@ -72,21 +73,21 @@ class DistrolessPatchE2ETest {
     }
     assertEquals(PACKAGES.size(), installed.size());
     OciLayout layout = OciLayout.openOrCreate(work.resolve("layout"));
-    Manifest base = DebianFixtures.image(rootfs, layout, "base", "amd64", 1_700_000_000L);
+    Manifest base = DebianDemo.image(rootfs, layout, "base", "amd64", 1_700_000_000L);
     String image = registry.host() + "/distroless/base:12";
     ImageCopier.create(2, new ImageCopier.Listener() {}).copy(layout, "base",
         registry.client().repository("distroless/base"), "12");
 
     // The report: what apt would take from bookworm-security and bookworm-updates.
-    List<DebianFixtures.Upgrade> upgrades = new ArrayList<>();
+    List<DebianDemo.Upgrade> upgrades = new ArrayList<>();
     for (Map.Entry<String, String> p : installed.entrySet()) {
       String candidate = updated.candidate(p.getKey());
       if (DebianVersion.ORDER.compare(candidate, p.getValue()) > 0) {
-        upgrades.add(new DebianFixtures.Upgrade(p.getKey(), p.getValue(), candidate));
+        upgrades.add(new DebianDemo.Upgrade(p.getKey(), p.getValue(), candidate));
       }
     }
     assertTrue(upgrades.stream().anyMatch(u -> u.name().equals("libssl3")), "security fixes exist: " + upgrades);
-    Path report = DebianFixtures.trivyReport(work.resolve("report.json"), image, "debian", "12", "amd64", upgrades);
+    Path report = DebianDemo.trivyReport(work.resolve("report.json"), image, "debian", "12", "amd64", upgrades);
 
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -112,7 +113,7 @@ class DistrolessPatchE2ETest {
         pulled.blobPath(patched.layers().get(1).digest()).toString()).split("\n"));
     List<String> statusFiles = layerFiles.stream().filter(f -> f.startsWith("var/lib/dpkg/status.d/")).sorted().toList();
     List<String> expected = new ArrayList<>();
-    for (DebianFixtures.Upgrade u : upgrades) {
+    for (DebianDemo.Upgrade u : upgrades) {
       expected.add("var/lib/dpkg/status.d/" + u.name());
       expected.add("var/lib/dpkg/status.d/" + u.name() + ".md5sums");
     }
@@ -120,7 +121,7 @@ class DistrolessPatchE2ETest {
     assertFalse(layerFiles.contains("var/lib/dpkg/status"));
 
     Path root = DebianFixtures.unpack(pulled.root(), "p", work.resolve("bundle"));
-    for (DebianFixtures.Upgrade u : upgrades) {
+    for (DebianDemo.Upgrade u : upgrades) {
       String stanza = Files.readString(root.resolve("var/lib/dpkg/status.d/" + u.name()));
       assertTrue(stanza.contains("\nVersion: " + u.to() + "\n"), u.name() + " at " + u.to() + ":\n" + stanza);
     }
