@@ -30,6 +30,11 @@ final class DemoCommand implements Callable<Integer> {
     if (!"root".equals(System.getProperty("user.name"))) {
       throw new IllegalArgumentException("the demo runs debootstrap, which needs root");
     }
+    if (!Files.isExecutable(Path.of("/usr/sbin/debootstrap"))) {
+      err.println("installing debootstrap (apt-get install debootstrap)");
+      err.flush();
+      DebianDemo.runText("apt-get", "install", "-y", "-q", "debootstrap");
+    }
     String arch = DebianDemo.runText("dpkg", "--print-architecture").strip();
     if (!arch.equals("amd64") && !arch.equals("arm64")) {
       throw new IllegalArgumentException("the demo builds for amd64 or arm64 hosts; this one is " + arch);
