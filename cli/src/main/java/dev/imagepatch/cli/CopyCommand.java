@@ -7,6 +7,7 @@ import dev.imagepatch.oci.ImageTarget.BlobOutcome;
 import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.copy.ImageCopier;
 import dev.imagepatch.oci.copy.ImageLocation;
+import dev.imagepatch.oci.internal.Sizes;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
@@ -73,7 +74,7 @@ final class CopyCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - start) / 1e9;
       err.printf(Locale.ROOT, "done: %s, %d blobs (%d written, %d mounted, %d already there), %s uploaded, %.1f s%n",
           copied.digest(), progress.total(), progress.count(BlobOutcome.WRITTEN), progress.count(BlobOutcome.MOUNTED),
-          progress.count(BlobOutcome.EXISTED), size(registries.bytesUploaded()), seconds);
+          progress.count(BlobOutcome.EXISTED), Sizes.human(registries.bytesUploaded()), seconds);
       err.flush();
     }
     spec.commandLine().getOut().println(copied.digest());
@@ -86,20 +87,6 @@ final class CopyCommand implements Callable<Integer> {
       return "";
     }
     return ref.startsWith("sha256:") || ref.startsWith("sha512:") ? "@" + ref : ":" + ref;
-  }
-
-  static String size(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    double v = bytes;
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
   /** One stderr line per blob and manifest as they finish. */
@@ -116,7 +103,7 @@ final class CopyCommand implements Callable<Integer> {
     @Override
     public void blobCopied(Descriptor blob, BlobOutcome outcome) {
       counts.computeIfAbsent(outcome, o -> new AtomicInteger()).incrementAndGet();
-      print(String.format(Locale.ROOT, "  blob %s %10s  %s", shortDigest(blob), size(blob.size()),
+      print(String.format(Locale.ROOT, "  blob %s %10s  %s", shortDigest(blob), Sizes.human(blob.size()),
           outcome.name().toLowerCase(Locale.ROOT)));
     }
 

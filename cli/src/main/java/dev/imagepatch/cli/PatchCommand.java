@@ -7,6 +7,7 @@ import dev.imagepatch.oci.ImageReference;
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
 import dev.imagepatch.oci.copy.ImageLocation;
+import dev.imagepatch.oci.internal.Sizes;
 import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.patch.PatchException;
 import dev.imagepatch.patch.PatchRequest;
@@ -223,8 +224,8 @@ final class PatchCommand implements Callable<Integer> {
       r.layerEntries().forEach(e -> out.println("  " + e));
     }
     if (!dryRun && !r.upToDate()) {
-      out.printf(Locale.ROOT, "Read %s of layers, wrote %s.%n", CopyCommand.size(r.bytesRead()),
-          CopyCommand.size(r.bytesWritten()));
+      out.printf(Locale.ROOT, "Read %s of layers, wrote %s.%n", Sizes.human(r.bytesRead()),
+          Sizes.human(r.bytesWritten()));
     }
     out.flush();
   }

@@ -10,8 +10,6 @@ import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.oci.registry.RegistryClient;
 import dev.imagepatch.oci.testing.RandomImages;
 import dev.imagepatch.oci.testing.RegistryExtension;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,14 +24,6 @@ class CopyCommandTest {
   @TempDir
   Path temp;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
-  }
 
   @Test
   void copiesAnIndexThroughARegistryAndBack() throws Exception {
@@ -42,18 +32,18 @@ class CopyCommandTest {
         List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64")));
     String first = registry.host() + "/cli/app:1.0";
 
-    Result push = run("copy", "oci:" + source.root() + ":1.0", first);
+    CliRun push = CliRun.of("copy", "oci:" + source.root() + ":1.0", first);
     assertEquals(0, push.code(), push.err());
     assertEquals(made.digest() + "\n", push.out());
     assertTrue(push.err().contains("index " + made.digest() + " tagged 1.0"), push.err());
     assertTrue(push.err().contains("written"), push.err());
 
-    Result mount = run("copy", "docker://" + first, registry.host() + "/cli/other:2.0");
+    CliRun mount = CliRun.of("copy", "docker://" + first, registry.host() + "/cli/other:2.0");
     assertEquals(0, mount.code(), mount.err());
     assertTrue(mount.err().contains("(0 written, 6 mounted, 0 already there), 0 B uploaded"), mount.err());
 
     Path back = temp.resolve("back");
-    Result pull = run("copy", "-q", registry.host() + "/cli/other@" + made.digest(), "oci:" + back + ":v2");
+    CliRun pull = CliRun.of("copy", "-q", registry.host() + "/cli/other@" + made.digest(), "oci:" + back + ":v2");
     assertEquals(0, pull.code(), pull.err());
     assertEquals("", pull.err());
     assertArrayEquals(made.bytes(), OciLayout.open(back).fetchManifest("v2").bytes());
@@ -63,21 +53,21 @@ class CopyCommandTest {
 
   @Test
   void errorsNameWhatIsWrong() {
-    Result missing = run("copy", "oci:" + temp.resolve("none") + ":v1", registry.host() + "/cli/x:1");
+    CliRun missing = CliRun.of("copy", "oci:" + temp.resolve("none") + ":v1", registry.host() + "/cli/x:1");
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("imagepatch: error: " + temp.resolve("none") + " is not an OCI image layout"),
         missing.err());
 
-    Result notThere = run("copy", registry.host() + "/cli/absent:1", "oci:" + temp.resolve("t"));
+    CliRun notThere = CliRun.of("copy", registry.host() + "/cli/absent:1", "oci:" + temp.resolve("t"));
     assertEquals(1, notThere.code());
     assertTrue(notThere.err().contains("get manifest 1 in repository cli/absent on registry " + registry.host()
         + " failed: HTTP 404"), notThere.err());
 
-    Result badRef = run("copy", "library/Upper:1", "oci:" + temp.resolve("t"));
+    CliRun badRef = CliRun.of("copy", "library/Upper:1", "oci:" + temp.resolve("t"));
     assertEquals(2, badRef.code());
     assertTrue(badRef.err().contains("must be lowercase"), badRef.err());
 
-    Result usage = run("copy", "only-one-argument");
+    CliRun usage = CliRun.of("copy", "only-one-argument");
     assertEquals(2, usage.code());
     assertTrue(usage.err().contains("Missing required parameter: 'DST'"), usage.err());
   }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,14 +16,6 @@ class ReportCommandTest {
   @TempDir
   Path temp;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
-  }
 
   private Path copy(String name, String as) throws Exception {
     try (InputStream in = getClass().getResourceAsStream("/reports/" + name)) {
@@ -39,12 +29,12 @@ class ReportCommandTest {
   @Test
   void tableShowsUpdatesAndWhatCannotBePatched() throws Exception {
     Path alpine = copy("trivy-alpine-310.json", "alpine.json");
-    Result r = run("report", alpine.toString());
+    CliRun r = CliRun.of("report", alpine.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().startsWith(alpine + ": alpine 3.10.2 (apk), amd64, trivy report\nPackages to update (2):\n"), r.out());
     assertTrue(r.out().contains("  libcrypto1.1  1.1.1c-r0  1.1.1d-r2  CVE-2019-1549, CVE-2019-1551\n"), r.out());
 
-    Result dotnet = run("report", copy("copa-trivy_dotnet.json", "dotnet.json").toString());
+    CliRun dotnet = CliRun.of("report", copy("copa-trivy_dotnet.json", "dotnet.json").toString());
     assertTrue(dotnet.out().contains("Not patchable as OS packages: 6 findings in language packages (dotnet-core: 6)"),
         dotnet.out());
   }
@@ -55,7 +45,7 @@ class ReportCommandTest {
     Path arm = temp.resolve("multi/arm64.json");
     Files.writeString(arm, Files.readString(temp.resolve("multi/amd64.json"))
         .replace("\"architecture\": \"amd64\"", "\"architecture\": \"arm64\""));
-    Result r = run("report", "--format", "json", temp.resolve("multi").toString());
+    CliRun r = CliRun.of("report", "--format", "json", temp.resolve("multi").toString());
     assertEquals(0, r.code(), r.err());
     JsonNode json = new ObjectMapper().readTree(r.out());
     assertEquals("1.1.1d-r2", json.at("/platforms/arm64/updates/0/targetVersion").asText());
@@ -69,15 +59,15 @@ class ReportCommandTest {
       Files.writeString(bad, new String(in.readAllBytes()).replace("\"InstalledVersion\": \"1.1.1c-r0\"",
           "\"InstalledVersion\": \"not a version\""));
     }
-    Result failed = run("report", bad.toString());
+    CliRun failed = CliRun.of("report", bad.toString());
     assertEquals(1, failed.code());
     assertTrue(failed.err().contains("imagepatch: error: " + bad + ": libcrypto1.1: installed version: invalid apk"
         + " version 'not a version'"), failed.err());
-    Result lenient = run("report", "--ignore-errors", bad.toString());
+    CliRun lenient = CliRun.of("report", "--ignore-errors", bad.toString());
     assertEquals(0, lenient.code(), lenient.err());
     assertTrue(lenient.out().contains("Skipped (--ignore-errors) (2):"), lenient.out());
 
-    Result missing = run("report", temp.resolve("nothing.json").toString());
+    CliRun missing = CliRun.of("report", temp.resolve("nothing.json").toString());
     assertEquals(1, missing.code());
     assertTrue(missing.err().contains("nothing.json"), missing.err());
   }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.imagepatch.cli.Main;
+import dev.imagepatch.cli.CliRun;
 import dev.imagepatch.cli.demo.DebianDemo;
 import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.ImageConfig;
@@ -17,8 +17,6 @@ import dev.imagepatch.oci.registry.RegistryClient;
 import dev.imagepatch.oci.testing.Commands;
 import dev.imagepatch.oci.testing.RegistryExtension;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,14 +50,6 @@ class DebianPatchE2ETest {
   static Path report;
   static String image;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
-  }
 
   @BeforeAll
   static void buildAndPushAVulnerableImage() throws Exception {
@@ -86,7 +76,7 @@ class DebianPatchE2ETest {
   @Test
   @Order(1)
   void patchedImageIsWhatAptWouldHaveMade() throws Exception {
-    Result r = run("patch", "-i", image, "-r", report.toString(), "--push", "--cache", work.resolve("cache").toString());
+    CliRun r = CliRun.of("patch", "-i", image, "-r", report.toString(), "--push", "--cache", work.resolve("cache").toString());
     System.out.println(r.err() + r.out());
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().startsWith("Patched " + image + " -> " + image + "-patched (sha256:"), r.out());
@@ -161,7 +151,7 @@ class DebianPatchE2ETest {
     assertTrue(top.contains("var/lib/dpkg/status"), "the whole status file is in the layer");
 
     // Patching the patched image again replaces the patch layer instead of stacking a second one.
-    Result again = run("patch", "-i", image + "-patched", "-r", report.toString(), "-t", "12-repatched", "--push",
+    CliRun again = CliRun.of("patch", "-i", image + "-patched", "-r", report.toString(), "-t", "12-repatched", "--push",
         "--cache", work.resolve("cache").toString());
     System.out.println(again.err() + again.out());
     assertEquals(0, again.code(), again.out() + again.err());
@@ -173,7 +163,7 @@ class DebianPatchE2ETest {
   @Test
   @Order(3)
   void dryRunShowsThePlanAndPushesNothing() throws Exception {
-    Result r = run("patch", "-i", image, "-r", report.toString(), "--dry-run", "-t", "12-dry",
+    CliRun r = CliRun.of("patch", "-i", image, "-r", report.toString(), "--dry-run", "-t", "12-dry",
         "--cache", work.resolve("cache").toString());
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().startsWith("Would patch " + image + " -> (dry run)"), r.out());
@@ -191,7 +181,7 @@ class DebianPatchE2ETest {
     try (InputStream in = getClass().getResourceAsStream("/reports/trivy-alpine-310.json")) {
       Files.write(alpine, in.readAllBytes());
     }
-    Result other = run("patch", "-i", image, "-r", alpine.toString(), "-t", "bad-1", "--push", "--cache", cache.toString());
+    CliRun other = CliRun.of("patch", "-i", image, "-r", alpine.toString(), "-t", "bad-1", "--push", "--cache", cache.toString());
     assertEquals(1, other.code());
     assertTrue(other.err().contains("the report is for alpine, which the native Debian backend does not patch"),
         other.err());
@@ -199,7 +189,7 @@ class DebianPatchE2ETest {
     // No candidate reaches the fixed version.
     Path impossible = DebianDemo.trivyReport(work.resolve("impossible.json"), image, "debian", "12", "amd64",
         List.of(new DebianDemo.Upgrade("openssl", "3.0.20-1~deb12u2", "9.9.9-1")));
-    Result none = run("patch", "-i", image, "-r", impossible.toString(), "-t", "bad-2", "--push",
+    CliRun none = CliRun.of("patch", "-i", image, "-r", impossible.toString(), "-t", "bad-2", "--push",
         "--cache", cache.toString());
     assertEquals(1, none.code());
     assertTrue(none.err().contains("no candidate for openssl reaches the fixed version 9.9.9-1 (APT-UPGRADE-openssl);"
@@ -215,7 +205,7 @@ class DebianPatchE2ETest {
     Path mirror = Files.createDirectories(work.resolve("bad-mirror/dists/bookworm-security"));
     Files.writeString(mirror.resolve("InRelease"), Files.readString(inRelease)
         .replaceFirst("Suite: [a-z-]+", "Suite: changed-by-a-mirror"));
-    Result forged = run("patch", "-i", image, "-r", report.toString(), "-t", "bad-3", "--push", "--cache",
+    CliRun forged = CliRun.of("patch", "-i", image, "-r", report.toString(), "-t", "bad-3", "--push", "--cache",
         cache.toString(), "--mirror", mirrors.security() + "=" + work.resolve("bad-mirror").toUri());
     assertEquals(1, forged.code());
     assertTrue(forged.err().contains("/dists/bookworm-security/InRelease: BAD signature by key "), forged.err());
@@ -245,7 +235,7 @@ class DebianPatchE2ETest {
         }
       }
     }
-    Result corrupt = run("patch", "-i", image, "-r", report.toString(), "-t", "bad-5", "--push",
+    CliRun corrupt = CliRun.of("patch", "-i", image, "-r", report.toString(), "-t", "bad-5", "--push",
         "--cache", corruptCache.toString());
     assertEquals(1, corrupt.code());
     assertTrue(corrupt.err().matches("(?s).*SHA256 is [0-9a-f]{64}, but the repository index says [0-9a-f]{64}.*"),

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.imagepatch.cli.Main;
+import dev.imagepatch.cli.CliRun;
 import dev.imagepatch.cli.demo.DebianDemo;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.copy.ImageCopier;
@@ -12,8 +12,6 @@ import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.oci.testing.Commands;
 import dev.imagepatch.oci.testing.RegistryExtension;
 import dev.imagepatch.pkg.deb.DebianVersion;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,8 +87,6 @@ class DistrolessPatchE2ETest {
     assertTrue(upgrades.stream().anyMatch(u -> u.name().equals("libssl3")), "security fixes exist: " + upgrades);
     Path report = DebianDemo.trivyReport(work.resolve("report.json"), image, "debian", "12", "amd64", upgrades);
 
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
     List<String> args = new ArrayList<>(List.of("patch", "-i", image, "-r", report.toString(), "--push",
         "--cache", work.resolve("cache").toString()));
     for (String suite : List.of("bookworm", "bookworm-updates")) {
@@ -99,9 +95,9 @@ class DistrolessPatchE2ETest {
     }
     args.addAll(List.of("--extra-source", "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
         + m.security() + " bookworm-security main"));
-    int code = Main.run(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-    System.out.println(err + "" + out);
-    assertEquals(0, code, out + "" + err);
+    CliRun r = CliRun.of(args.toArray(String[]::new));
+    System.out.println(r.err() + r.out());
+    assertEquals(0, r.code(), r.out() + r.err());
 
     // Only the changed packages' status.d files are in the new layer, and no status file.
     OciLayout pulled = OciLayout.openOrCreate(work.resolve("pulled"));

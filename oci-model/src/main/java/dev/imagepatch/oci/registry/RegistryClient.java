@@ -10,8 +10,8 @@ import dev.imagepatch.oci.InvalidDocumentException;
 import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.VerifyingInputStream;
+import dev.imagepatch.oci.internal.CountingInputStream;
 import dev.imagepatch.oci.internal.Json;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -426,7 +426,7 @@ public final class RegistryClient {
           Call patch = new Call("PATCH", location, op + " (chunk at " + offset + ")", repository, push(repository));
           patch.header("Content-Type", "application/octet-stream");
           patch.header("Content-Range", offset + "-" + (offset + length - 1));
-          patch.body(() -> counting(new BoundedInputStream(source, length)), length, false);
+          patch.body(() -> counting(bounded(source, length)), length, false);
           HttpResponse<InputStream> accepted = send(patch);
           expect(accepted, patch, 202);
           accepted.body().close();
@@ -449,6 +449,12 @@ public final class RegistryClient {
 
   private InputStream counting(InputStream in) {
     return new CountingInputStream(in, stats.bytesUploaded);
+  }
+
+  /** The next {@code length} bytes of {@code in}; closing the view leaves {@code in} open. */
+  private static InputStream bounded(InputStream in, long length) throws IOException {
+    return org.apache.commons.io.input.BoundedInputStream.builder().setInputStream(in).setMaxCount(length)
+        .setPropagateClose(false).get();
   }
 
   private void cancelUpload(String repository, String location) {
@@ -780,71 +786,6 @@ public final class RegistryClient {
       }
     }
     return false;
-  }
-
-  /** Counts bytes as they pass. */
-  private static final class CountingInputStream extends FilterInputStream {
-    private final java.util.concurrent.atomic.AtomicLong counter;
-
-    CountingInputStream(InputStream in, java.util.concurrent.atomic.AtomicLong counter) {
-      super(in);
-      this.counter = counter;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        counter.incrementAndGet();
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        counter.addAndGet(n);
-      }
-      return n;
-    }
-  }
-
-  /** The next {@code limit} bytes of a stream; closing it leaves the stream open. */
-  private static final class BoundedInputStream extends FilterInputStream {
-    private long left;
-
-    BoundedInputStream(InputStream in, long limit) {
-      super(in);
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = in.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() {}
   }
 
   @Override

@@ -14,7 +14,9 @@ import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.Platform;
+import dev.imagepatch.oci.internal.CountingInputStream;
 import dev.imagepatch.oci.internal.Json;
+import dev.imagepatch.oci.internal.Sizes;
 import dev.imagepatch.patch.PatchBackend;
 import dev.imagepatch.patch.PatchException;
 import dev.imagepatch.patch.PatchListener;
@@ -33,7 +35,6 @@ import dev.imagepatch.pkg.deb.DpkgDatabase;
 import dev.imagepatch.pkg.deb.InstalledPackage;
 import dev.imagepatch.report.OsFamily;
 import dev.imagepatch.report.UpdatePlan;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -132,7 +133,7 @@ public final class DebianBackend implements PatchBackend {
     List<Descriptor> baseLayers = base.manifest().layers();
     AtomicLong bytesRead = new AtomicLong();
     long total = baseLayers.stream().mapToLong(Descriptor::size).sum();
-    out.step(String.format(Locale.ROOT, "reading %d layers (%s) of %s", baseLayers.size(), size(total),
+    out.step(String.format(Locale.ROOT, "reading %d layers (%s) of %s", baseLayers.size(), Sizes.human(total),
         src.describe()));
     MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), KEEP, HASH);
     checkOs(fs, family, req.report().source());
@@ -193,7 +194,7 @@ public final class DebianBackend implements PatchBackend {
     LayerBuilder.Written written = layer.builder().write(blob, req.compression() == PatchRequest.Compression.ZSTD
         ? LayerBuilder.Compression.ZSTD : LayerBuilder.Compression.GZIP, epoch);
     out.step(String.format(Locale.ROOT, "wrote the patch layer: %d entries, %s", written.entries(),
-        size(written.size())));
+        Sizes.human(written.size())));
 
     Descriptor layerDescriptor = Descriptor.of(layerMediaType(manifest, req.compression()), written.digest(),
         written.size());
@@ -270,7 +271,7 @@ public final class DebianBackend implements PatchBackend {
       AtomicLong bytesRead) {
     List<MergedFilesystem.LayerStream> out = new ArrayList<>();
     for (Descriptor d : layers) {
-      out.add(() -> Layers.uncompressed(new Counting(src.openBlob(d), bytesRead), d.mediaType()));
+      out.add(() -> Layers.uncompressed(new CountingInputStream(src.openBlob(d), bytesRead), d.mediaType()));
     }
     return out;
   }
@@ -457,7 +458,7 @@ public final class DebianBackend implements PatchBackend {
     long written = 0;
     for (Descriptor d : patched.manifest().layers()) {
       if (d.digest().equals(layer.digest())) {
-        out.step("uploading the patch layer (" + size(layer.size()) + ")");
+        out.step("uploading the patch layer (" + Sizes.human(layer.size()) + ")");
         if (target.putBlob(d, () -> Files.newInputStream(blob)) == ImageTarget.BlobOutcome.WRITTEN) {
           written += d.size();
         }
@@ -524,53 +525,11 @@ public final class DebianBackend implements PatchBackend {
     };
   }
 
-  static String size(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    double v = bytes;
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-  }
-
   private static void deleteQuietly(Path dir) {
     try (Stream<Path> walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // a temporary directory left behind is not worth failing for
-    }
-  }
-
-  /** Counts layer bytes read from the source. */
-  private static final class Counting extends FilterInputStream {
-    private final AtomicLong counter;
-
-    Counting(InputStream in, AtomicLong counter) {
-      super(in);
-      this.counter = counter;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        counter.incrementAndGet();
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        counter.addAndGet(n);
-      }
-      return n;
     }
   }
 }

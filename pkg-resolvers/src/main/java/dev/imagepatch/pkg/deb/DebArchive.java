@@ -2,7 +2,6 @@ package dev.imagepatch.pkg.deb;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -19,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.io.input.BoundedInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -116,7 +116,7 @@ public final class DebArchive {
             throw new IOException(file + ": unsupported compression of member " + m.name
                 + " (dpkg reads bzip2 only for data.tar)");
           }
-          Bounded member = new Bounded(in, m.size);
+          InputStream member = bounded(in, m.size);
           controlMembers = readControl(member, m.name, file);
           // The decompressor may stop at the end of the tar, before the end of the member.
           member.transferTo(java.io.OutputStream.nullOutputStream());
@@ -243,7 +243,7 @@ public final class DebArchive {
   public void readData(DataVisitor visitor) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       channel.position(dataOffset);
-      InputStream raw = new Bounded(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16), dataSize);
+      InputStream raw = bounded(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16), dataSize);
       try (TarArchiveInputStream tar = new TarArchiveInputStream(decompress(raw, dataMember, file), 512)) {
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
@@ -283,6 +283,11 @@ public final class DebArchive {
       case "lzma" -> new LZMACompressorInputStream(in);
       default -> in;
     };
+  }
+
+  /** The next {@code limit} bytes of a stream; closing the view leaves the stream open. */
+  private static InputStream bounded(InputStream in, long limit) throws IOException {
+    return BoundedInputStream.builder().setInputStream(in).setMaxCount(limit).setPropagateClose(false).get();
   }
 
   /** The SHA256 of a file, streamed. */
@@ -343,42 +348,5 @@ public final class DebArchive {
       }
       return new Member(name, size, offset + 60);
     }
-  }
-
-  /** The next {@code limit} bytes of a stream; close leaves the stream open. */
-  private static final class Bounded extends FilterInputStream {
-    private long left;
-
-    Bounded(InputStream in, long limit) {
-      super(in);
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = in.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() {}
   }
 }
