@@ -126,6 +126,7 @@ class DebianPatchE2ETest {
     String nginx = DebianFixtures.chroot(root, "sh", "-c", "nginx -v 2>&1");
     assertTrue(nginx.contains("nginx/1.22.1"), nginx);
     assertTrue(Files.isSymbolicLink(root.resolve("lib")), "usrmerge: /lib is still a symlink");
+    assertDroppedFilesAreGone(work.resolve("rootfs"), root);
     assertEquals("usr/lib", Files.readSymbolicLink(root.resolve("lib")).toString());
   }
 
@@ -244,6 +245,42 @@ class DebianPatchE2ETest {
     List<String> tags = registry.client().listTags("debian");
     for (String t : List.of("bad-1", "bad-2", "bad-3", "bad-4", "bad-5")) {
       assertFalse(tags.contains(t), t + " was not pushed");
+    }
+  }
+
+  /**
+   * Files an old version listed and its new version does not are gone from the patched image (the
+   * layer's whiteouts), unless another package still lists them; dpkg would have removed them.
+   */
+  private static void assertDroppedFilesAreGone(Path before, Path after) throws Exception {
+    java.util.Set<String> listedAfter = new java.util.HashSet<>();
+    try (var lists = Files.list(after.resolve("var/lib/dpkg/info"))) {
+      for (Path l : lists.filter(f -> f.toString().endsWith(".list")).toList()) {
+        listedAfter.addAll(Files.readAllLines(l));
+      }
+    }
+    int dropped = 0;
+    for (DebianDemo.Upgrade u : upgrades) {
+      Path oldList = listOf(before, u.name());
+      for (String path : Files.readAllLines(oldList)) {
+        Path was = before.resolve(path.substring(1));
+        if (listedAfter.contains(path) || Files.isDirectory(was, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            || !Files.exists(was, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        dropped++;
+        assertFalse(Files.exists(after.resolve(path.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+            path + " (dropped by the new " + u.name() + ") is still in the patched image");
+      }
+    }
+    System.out.println(dropped + " files dropped by new package versions are gone from the patched image");
+  }
+
+  private static Path listOf(Path root, String name) throws Exception {
+    try (var lists = Files.list(root.resolve("var/lib/dpkg/info"))) {
+      return lists.filter(f -> f.getFileName().toString().equals(name + ".list")
+          || f.getFileName().toString().startsWith(name + ":")
+          && f.getFileName().toString().endsWith(".list")).findFirst().orElseThrow();
     }
   }
 
