@@ -42,8 +42,21 @@ final class PatchCommand implements Callable<Integer> {
       description = "The image: REGISTRY/REPO:TAG (or @DIGEST), oci:DIR[:TAG] or docker-archive:FILE[:REPO:TAG].")
   String image;
 
-  @Option(names = {"-r", "--report"}, paramLabel = "FILE", description = "A Trivy or Grype JSON report of the image.")
+  @Option(names = {"-r", "--report"}, paramLabel = "FILE|DIR",
+      description = "A Trivy or Grype JSON report, or a directory of them (one per platform). Without one, every"
+          + " package with a newer version in the image's repositories is upgraded.")
   Path report;
+
+  @Option(names = "--platform", split = ",", paramLabel = "OS/ARCH[/VARIANT]",
+      description = "Patch only these platforms of a multi-platform image (repeatable or comma-separated).")
+  List<String> platforms = new ArrayList<>();
+
+  @Option(names = "--per-platform-tags",
+      description = "Also tag each patched platform <tag>-<arch> (Copa's convention).")
+  boolean perPlatformTags;
+
+  @Option(names = "--concurrency", defaultValue = "2", description = "Platforms patched at once (default ${DEFAULT-VALUE}).")
+  int concurrency;
 
   @Option(names = {"-t", "--tag"}, paramLabel = "TAG",
       description = "The patched image's tag, or a full reference (default: the image's tag with the suffix).")
@@ -101,17 +114,13 @@ final class PatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (report == null) {
-      throw new IllegalArgumentException("a report is required (-r FILE): the native backend patches what a scanner"
-          + " found");
-    }
     if (!dryRun && !push && ociDir == null) {
       throw new IllegalArgumentException("say where the patched image goes: --push, --oci-dir DIR, or --dry-run");
     }
     ImageLocation from = ImageLocation.parse(image);
     String sourceTag = from.kind() == ImageLocation.Kind.REGISTRY ? from.image().tag().orElse(null) : from.reference();
     PrintWriter err = spec.commandLine().getErr();
-    Report parsed = Reports.read(report);
+    Map<String, Report> parsed = report == null ? Map.of() : Reports.readAll(report);
 
     ImageReference pushTo = null;
     String outTag;
@@ -143,7 +152,8 @@ final class PatchCommand implements Callable<Integer> {
         target = push ? ImageLocation.parse(pushTo.toString()).openTarget(registries::client) : OciLayout.openOrCreate(ociDir);
       }
       PatchRequest.Builder b = PatchRequest.builder(src, from.kind() == ImageLocation.Kind.REGISTRY
-          ? from.image().reference() : from.reference(), parsed)
+          ? from.image().reference() : from.reference())
+          .reports(parsed).perPlatformTags(perPlatformTags).concurrency(concurrency)
           .ignoreErrors(ignoreErrors).dryRun(dryRun).ignoreValidUntil(ignoreValidUntil)
           .compression(compression == Compression.zstd ? PatchRequest.Compression.ZSTD : PatchRequest.Compression.GZIP)
           .listener(message -> {
@@ -153,6 +163,7 @@ final class PatchCommand implements Callable<Integer> {
       if (target != null) {
         b.target(target, outTag);
       }
+      platforms.forEach(p -> b.platform(dev.imagepatch.oci.Platform.parse(p)));
       mirrors.forEach(b::mirror);
       keyrings.forEach(b::keyring);
       extraSources.forEach(b::extraSource);
@@ -171,11 +182,28 @@ final class PatchCommand implements Callable<Integer> {
       }
       String where = dryRun ? "(dry run)" : push ? pushTo.toString() : "oci:" + ociDir + ":" + outTag;
       print(spec.commandLine().getOut(), result, where);
-      return result.stillVulnerable().isEmpty() ? 0 : 1;
+      boolean open = !result.stillVulnerable().isEmpty()
+          || result.platforms().stream().anyMatch(p -> !p.stillVulnerable().isEmpty());
+      return open ? 1 : 0;
     }
   }
 
   private void print(PrintWriter out, PatchResult r, String where) throws Exception {
+    if (summary == Summary.table && !r.platforms().isEmpty()) {
+      out.printf("%s %s -> %s%s%n", r.upToDate() ? "Up to date:" : dryRun ? "Would patch" : "Patched index", image,
+          where, r.patched().map(d -> " (" + d + ")").orElse(""));
+      for (PatchResult p : r.platforms()) {
+        out.printf("%n[%s] %s%n", p.platform().orElse("?"), p.upToDate() ? "up to date"
+            : p.changes().size() + " packages changed" + p.patched().map(d -> ", " + d).orElse(""));
+        printImage(out, p, "  ");
+      }
+      if (!r.passedThrough().isEmpty()) {
+        out.printf("%nLeft as they were (%d):%n", r.passedThrough().size());
+        r.passedThrough().forEach(p -> out.println("  " + p));
+      }
+      out.flush();
+      return;
+    }
     if (summary == Summary.json) {
       ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       ObjectNode node = json.createObjectNode();
@@ -189,6 +217,20 @@ final class PatchCommand implements Callable<Integer> {
       node.set("stillVulnerable", json.valueToTree(r.stillVulnerable()));
       node.set("noFix", json.valueToTree(r.noFix()));
       node.set("notes", json.valueToTree(r.notes()));
+      if (!r.platforms().isEmpty()) {
+        com.fasterxml.jackson.databind.node.ArrayNode platformsNode = node.putArray("platforms");
+        for (PatchResult p : r.platforms()) {
+          ObjectNode pn = platformsNode.addObject();
+          pn.put("platform", p.platform().orElse(""));
+          pn.put("source", p.source().toString());
+          p.patched().ifPresent(d -> pn.put("patched", d.toString()));
+          pn.set("changes", json.valueToTree(p.changes()));
+          pn.set("fixed", json.valueToTree(p.fixed()));
+          pn.set("stillVulnerable", json.valueToTree(p.stillVulnerable()));
+          pn.set("noFix", json.valueToTree(p.noFix()));
+        }
+        node.set("passedThrough", json.valueToTree(r.passedThrough()));
+      }
       if (dryRun) {
         node.set("layerEntries", json.valueToTree(r.layerEntries()));
       }
@@ -201,32 +243,40 @@ final class PatchCommand implements Callable<Integer> {
     } else {
       out.printf("%s %s -> %s%s%n", dryRun ? "Would patch" : "Patched", image, where,
           r.patched().map(d -> " (" + d + ")").orElse(""));
-      out.printf("  %-32s %-28s %-28s %s%n", "PACKAGE", "FROM", "TO", "WHY");
+    }
+    printImage(out, r, "");
+    out.flush();
+  }
+
+  private void printImage(PrintWriter out, PatchResult r, String indent) {
+    if (!r.changes().isEmpty()) {
+      out.printf("%s  %-32s %-28s %-28s %s%n", indent, "PACKAGE", "FROM", "TO", "WHY");
       for (PatchResult.PackageChange c : r.changes()) {
-        out.printf("  %-32s %-28s %-28s %s%n", c.name(), c.from() == null ? "(new)" : c.from(), c.to(), c.reason());
+        out.printf("%s  %-32s %-28s %-28s %s%n", indent, c.name(), c.from() == null ? "(new)" : c.from(), c.to(),
+            c.reason());
       }
     }
     if (!r.fixed().isEmpty()) {
-      out.printf("Fixed (%d): %s%n", r.fixed().size(), String.join(", ",
+      out.printf(indent + "Fixed (%d): %s%n", r.fixed().size(), String.join(", ",
           r.fixed().stream().map(f -> f.vulnerability() + " (" + f.packageName() + ")").distinct().toList()));
     }
     if (!r.stillVulnerable().isEmpty()) {
-      out.printf("Still vulnerable (%d):%n", r.stillVulnerable().size());
-      r.stillVulnerable().forEach(s -> out.printf("  %s %s: %s%n", s.vulnerability(), s.packageName(), s.reason()));
+      out.printf(indent + "Still vulnerable (%d):%n", r.stillVulnerable().size());
+      r.stillVulnerable().forEach(s -> out.printf(indent + "  %s %s: %s%n", s.vulnerability(), s.packageName(),
+          s.reason()));
     }
     if (!r.noFix().isEmpty()) {
-      out.printf("No fix available (%d packages): %s%n", r.noFix().size(), String.join("; ",
+      out.printf(indent + "No fix available (%d packages): %s%n", r.noFix().size(), String.join("; ",
           r.noFix().stream().map(n -> n.packageName() + " " + String.join(",", n.vulnerabilities())).toList()));
     }
-    r.notes().forEach(n -> out.println("Note: " + n));
+    r.notes().forEach(n -> out.println(indent + "Note: " + n));
     if (dryRun) {
-      out.printf("Layer entries (%d):%n", r.layerEntries().size());
-      r.layerEntries().forEach(e -> out.println("  " + e));
+      out.printf(indent + "Layer entries (%d):%n", r.layerEntries().size());
+      r.layerEntries().forEach(e -> out.println(indent + "  " + e));
     }
     if (!dryRun && !r.upToDate()) {
-      out.printf(Locale.ROOT, "Read %s of layers, wrote %s.%n", Sizes.human(r.bytesRead()),
+      out.printf(Locale.ROOT, indent + "Read %s of layers, wrote %s.%n", Sizes.human(r.bytesRead()),
           Sizes.human(r.bytesWritten()));
     }
-    out.flush();
   }
 }

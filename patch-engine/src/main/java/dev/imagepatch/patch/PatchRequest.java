@@ -2,6 +2,7 @@ package dev.imagepatch.patch;
 
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
+import dev.imagepatch.oci.Platform;
 import dev.imagepatch.report.Report;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +22,10 @@ public final class PatchRequest {
   private final String reference;
   private final ImageTarget target;
   private final String tag;
-  private final Report report;
+  private final Map<String, Report> reports;
+  private final List<Platform> platforms;
+  private final boolean perPlatformTags;
+  private final int concurrency;
   private final boolean ignoreErrors;
   private final boolean dryRun;
   private final Map<String, String> mirrors;
@@ -39,7 +43,10 @@ public final class PatchRequest {
     this.reference = b.reference;
     this.target = b.target;
     this.tag = b.tag;
-    this.report = Objects.requireNonNull(b.report, "report");
+    this.reports = Map.copyOf(b.reports);
+    this.platforms = List.copyOf(b.platforms);
+    this.perPlatformTags = b.perPlatformTags;
+    this.concurrency = b.concurrency;
     this.ignoreErrors = b.ignoreErrors;
     this.dryRun = b.dryRun;
     this.mirrors = Map.copyOf(b.mirrors);
@@ -57,15 +64,24 @@ public final class PatchRequest {
     }
   }
 
+  /** A request without reports: every package with a newer version in the image's repositories is upgraded. */
+  public static Builder builder(ImageSource source, String reference) {
+    return new Builder(source, reference);
+  }
+
+  /** A request patching what {@code report} found. */
   public static Builder builder(ImageSource source, String reference, Report report) {
-    return new Builder(source, reference, report);
+    return new Builder(source, reference).report(report);
   }
 
   /** Builds {@link PatchRequest}s. */
   public static final class Builder {
     private final ImageSource source;
     private final String reference;
-    private final Report report;
+    private final Map<String, Report> reports = new LinkedHashMap<>();
+    private final List<Platform> platforms = new ArrayList<>();
+    private boolean perPlatformTags;
+    private int concurrency = 2;
     private ImageTarget target;
     private String tag;
     private boolean ignoreErrors;
@@ -80,10 +96,45 @@ public final class PatchRequest {
     private boolean ignoreValidUntil;
     private PatchListener listener = PatchListener.silent();
 
-    private Builder(ImageSource source, String reference, Report report) {
+    private Builder(ImageSource source, String reference) {
       this.source = source;
       this.reference = reference;
-      this.report = report;
+    }
+
+    /**
+     * A report to patch; for an index, it applies to the platform it names (a report naming no
+     * architecture applies to a single-platform image only).
+     */
+    public Builder report(Report report) {
+      reports.put(report.architecture().map(a -> PatchRequest.key(report)).orElse(""), report);
+      return this;
+    }
+
+    /** One report per platform (e.g. {@code Reports.readDirectory}), keyed by platform. */
+    public Builder reports(Map<String, Report> byPlatform) {
+      byPlatform.values().forEach(this::report);
+      return this;
+    }
+
+    /** Patch only these platforms of an index; the others pass through unchanged. */
+    public Builder platform(Platform platform) {
+      platforms.add(platform);
+      return this;
+    }
+
+    /** Also tag each patched platform's manifest {@code <tag>-<arch>} (Copa's per-platform tags). */
+    public Builder perPlatformTags(boolean tags) {
+      this.perPlatformTags = tags;
+      return this;
+    }
+
+    /** How many platforms are patched at once (default 2). */
+    public Builder concurrency(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1");
+      }
+      this.concurrency = n;
+      return this;
     }
 
     /** Where the patched image goes, and its tag (null: by digest only). */
@@ -178,8 +229,36 @@ public final class PatchRequest {
     return Optional.ofNullable(tag);
   }
 
-  public Report report() {
-    return report;
+  /** The reports by platform key ("" for one naming no architecture); empty: update everything. */
+  public Map<String, Report> reports() {
+    return reports;
+  }
+
+  /** The report for a platform, if any: the one naming it, or the only one when it names none. */
+  public Optional<Report> reportFor(Platform platform) {
+    for (Map.Entry<String, Report> e : reports.entrySet()) {
+      if (!e.getKey().isEmpty() && Platform.parse("linux/" + e.getKey()).matches(platform)) {
+        return Optional.of(e.getValue());
+      }
+    }
+    return reports.size() == 1 && reports.containsKey("") ? Optional.of(reports.get("")) : Optional.empty();
+  }
+
+  /** Selected platforms; empty: every Linux platform. */
+  public List<Platform> platforms() {
+    return platforms;
+  }
+
+  public boolean perPlatformTags() {
+    return perPlatformTags;
+  }
+
+  public int concurrency() {
+    return concurrency;
+  }
+
+  static String key(Report report) {
+    return dev.imagepatch.report.Reports.platformKey(report).orElse("");
   }
 
   public boolean ignoreErrors() {

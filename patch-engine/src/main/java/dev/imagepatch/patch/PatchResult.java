@@ -7,19 +7,31 @@ import java.util.Optional;
 
 /**
  * What a patch did: the packages changed, the vulnerabilities fixed, those still open and why,
- * and the patched image.
+ * and the patched image. For an index, {@link #platforms} holds one result per patched platform
+ * and {@link #passedThrough} says which entries were left as they were, and why.
  *
  * @param source the digest of the image that was patched
- * @param patched the digest of the patched image (empty for a dry run or an image already up to date)
+ * @param manifest the descriptor of the patched image's manifest or index (empty for a dry run or an
+ *     image already up to date)
  * @param layer the new layer (empty when nothing changed)
  * @param layerEntries the paths of the new layer, for --dry-run
  * @param bytesRead layer bytes read from the source
  * @param bytesWritten blob bytes written to the target (layer and config; base layers that were
  *     mounted or already there are not counted)
+ * @param platform the platform of a child of an index, else empty
  */
-public record PatchResult(Digest source, Optional<Digest> patched, Optional<Descriptor> layer,
+public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional<Descriptor> layer,
     List<PackageChange> changes, List<Fixed> fixed, List<StillVulnerable> stillVulnerable, List<NoFix> noFix,
-    List<String> notes, List<String> layerEntries, long bytesRead, long bytesWritten) {
+    List<String> notes, List<String> layerEntries, long bytesRead, long bytesWritten, Optional<String> platform,
+    List<PatchResult> platforms, List<String> passedThrough) {
+
+  /** A single-image result. */
+  public PatchResult(Digest source, Optional<Descriptor> manifest, Optional<Descriptor> layer, List<PackageChange> changes,
+      List<Fixed> fixed, List<StillVulnerable> stillVulnerable, List<NoFix> noFix, List<String> notes,
+      List<String> layerEntries, long bytesRead, long bytesWritten) {
+    this(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, layerEntries, bytesRead, bytesWritten,
+        Optional.empty(), List.of(), List.of());
+  }
 
   /** One package upgraded or installed. */
   public record PackageChange(String name, String architecture, String from, String to, String reason) {}
@@ -34,8 +46,19 @@ public record PatchResult(Digest source, Optional<Digest> patched, Optional<Desc
   /** Vulnerabilities no released version fixes yet. */
   public record NoFix(String packageName, String installedVersion, List<String> vulnerabilities) {}
 
+  /** The digest of the patched image, when one was pushed. */
+  public Optional<Digest> patched() {
+    return manifest.map(Descriptor::digest);
+  }
+
   /** True when nothing had to change: every fixable vulnerability was already fixed. */
   public boolean upToDate() {
-    return changes.isEmpty();
+    return changes.isEmpty() && platforms.stream().allMatch(PatchResult::upToDate);
+  }
+
+  /** The same result as a child of an index, for {@code platform}. */
+  public PatchResult forPlatform(String platform) {
+    return new PatchResult(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, layerEntries,
+        bytesRead, bytesWritten, Optional.of(platform), platforms, passedThrough);
   }
 }

@@ -155,14 +155,24 @@ public final class DebianDemo {
    */
   public record Apt(Path work, String[] options) {
     public static Apt of(Path work, String sources, Path status) throws Exception {
+      return of(work, sources, status, null);
+    }
+
+    /** As {@link #of(Path, String, Path)}, for another architecture than this machine's (null: this one's). */
+    public static Apt of(Path work, String sources, Path status, String architecture) throws Exception {
       Path parts = Files.createDirectories(work.resolve("sources.list.d"));
       Files.writeString(parts.resolve("image.sources"), sources);
       Files.createDirectories(work.resolve("lists/partial"));
       Files.createDirectories(work.resolve("cache/archives/partial"));
-      Apt apt = new Apt(work, new String[] {"-o", "Dir::Etc::SourceList=/dev/null", "-o",
+      String[] options = {"-o", "Dir::Etc::SourceList=/dev/null", "-o",
           "Dir::Etc::SourceParts=" + parts, "-o", "Dir::State::Lists=" + work.resolve("lists"), "-o",
           "Dir::Cache=" + work.resolve("cache"), "-o", "Dir::State::status=" + status, "-o",
-          "APT::Sandbox::User=root"});
+          "APT::Sandbox::User=root"};
+      if (architecture != null) {
+        options = concat(options, new String[] {"-o", "APT::Architecture=" + architecture, "-o",
+            "APT::Architectures=" + architecture});
+      }
+      Apt apt = new Apt(work, options);
       apt.run("apt-get", "-q", "update");
       return apt;
     }

@@ -6,6 +6,7 @@ import dev.imagepatch.layer.LayerBuilder;
 import dev.imagepatch.layer.Layers;
 import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.oci.Descriptor;
+import dev.imagepatch.oci.Digest;
 import dev.imagepatch.oci.ImageConfig;
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
@@ -34,6 +35,7 @@ import dev.imagepatch.pkg.deb.DebianVersion;
 import dev.imagepatch.pkg.deb.DpkgDatabase;
 import dev.imagepatch.pkg.deb.InstalledPackage;
 import dev.imagepatch.report.OsFamily;
+import dev.imagepatch.report.Report;
 import dev.imagepatch.report.UpdatePlan;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +55,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -91,7 +94,26 @@ public final class DebianBackend implements PatchBackend {
     Path work = null;
     try {
       work = Files.createTempDirectory("imagepatch-");
-      return run(request, work);
+      Context ctx = new Context(request, work, new ContentCache(request.cacheDirectory().orElse(
+          ContentCache.defaultRoot())), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+          .followRedirects(HttpClient.Redirect.NORMAL).build(), new AtomicLong());
+      ImageSource src = request.source();
+      JsonDocument doc = src.fetchManifest(request.reference());
+      if (doc instanceof Index index) {
+        return patchIndex(ctx, index);
+      }
+      Manifest manifest = (Manifest) doc;
+      ImageConfig config = readConfig(src, manifest);
+      Optional<Report> report = Optional.empty();
+      if (!request.reports().isEmpty()) {
+        Platform platform = config.platform();
+        report = request.reportFor(platform);
+        if (report.isEmpty()) {
+          throw new PatchException("no report for the image's platform " + platform + " (the reports name: "
+              + String.join(", ", request.reports().keySet()) + ")");
+        }
+      }
+      return patchImage(ctx, manifest, config, report, request.tag().orElse(null), request.listener());
     } catch (IOException e) {
       throw new PatchException(e.getMessage(), e);
     } finally {
@@ -101,30 +123,162 @@ public final class DebianBackend implements PatchBackend {
     }
   }
 
-  private PatchResult run(PatchRequest req, Path work) throws IOException, PatchException {
-    PatchListener out = req.listener();
-    ImageSource src = req.source();
-    JsonDocument doc = src.fetchManifest(req.reference());
-    if (doc instanceof Index) {
-      throw new PatchException(src.describe() + ": " + req.reference() + " is an image index; name one platform's"
-          + " manifest (by digest) to patch it");
+  /** What one patch run shares across platforms: the request, a work directory, the cache, HTTP. */
+  private record Context(PatchRequest req, Path work, ContentCache cache, HttpClient http, AtomicLong jobs) {
+    Path newDirectory() throws IOException {
+      return Files.createDirectories(work.resolve("job-" + jobs.incrementAndGet()));
     }
-    Manifest manifest = (Manifest) doc;
-    ImageConfig config = readConfig(src, manifest);
+  }
+
+  /**
+   * Patches each Linux platform of an index that a report (or update-all) selects, concurrently,
+   * then writes the index with the patched children in place: same media type, annotations and
+   * order; each entry keeps its platform and annotations. Children are pushed by digest; the index
+   * last, under the tag, so a failure moves no tag.
+   */
+  private PatchResult patchIndex(Context ctx, Index index) throws IOException, PatchException {
+    PatchRequest req = ctx.req();
+    ImageSource src = req.source();
+    List<String> passed = new ArrayList<>();
+    Map<Descriptor, java.util.concurrent.Future<PatchResult>> jobs = new LinkedHashMap<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(req.concurrency());
+    try {
+      for (Descriptor entry : index.manifests()) {
+        Optional<Platform> platform = entry.platform();
+        String why = null;
+        if (isAttestation(entry)) {
+          continue;
+        } else if (!MediaTypes.isManifest(entry.mediaType())) {
+          why = "not an image manifest";
+        } else if (platform.isEmpty()) {
+          why = "no platform";
+        } else if (!platform.get().os().equals("linux")) {
+          why = "not Linux";
+        } else if (!req.platforms().isEmpty() && req.platforms().stream().noneMatch(p -> p.matches(platform.get()))) {
+          why = "not selected";
+        } else if (!req.reports().isEmpty() && req.reportFor(platform.get()).isEmpty()) {
+          why = "no report names it";
+        }
+        if (why != null) {
+          passed.add(entry.digest() + " " + platform.map(Platform::toString).orElse("") + ": " + why);
+          continue;
+        }
+        String key = key(platform.get());
+        Optional<Report> report = req.reportFor(platform.get());
+        String childTag = req.perPlatformTags() && req.tag().isPresent() ? req.tag().get() + "-" + key.replace('/', '-')
+            : null;
+        PatchListener prefixed = message -> req.listener().step("[" + key + "] " + message);
+        jobs.put(entry, pool.submit(() -> {
+          Manifest child = (Manifest) src.fetchManifest(entry.digest().toString());
+          return patchImage(ctx, child, readConfig(src, child), report, childTag, prefixed).forPlatform(key);
+        }));
+      }
+      Map<Digest, PatchResult> patched = new LinkedHashMap<>();
+      List<PatchResult> results = new ArrayList<>();
+      List<String> failures = new ArrayList<>();
+      for (Map.Entry<Descriptor, java.util.concurrent.Future<PatchResult>> job : jobs.entrySet()) {
+        String label = job.getKey().platform().map(Platform::toString).orElse("?");
+        try {
+          PatchResult r = job.getValue().get();
+          results.add(r);
+          if (r.patched().isPresent() || req.dryRun()) {
+            patched.put(job.getKey().digest(), r);
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          failures.add(label + ": " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted");
+        }
+      }
+      if (!failures.isEmpty()) {
+        if (!req.ignoreErrors()) {
+          throw new PatchException("patching failed for " + failures.size() + " platform(s); the index was not pushed: "
+              + String.join("; ", failures) + " (ignore-errors leaves failed platforms unpatched)");
+        }
+        failures.forEach(f -> passed.add(f + " (failed, left unpatched)"));
+      }
+      List<Descriptor> entries = new ArrayList<>();
+      Set<Digest> replaced = new java.util.HashSet<>();
+      for (Descriptor entry : index.manifests()) {
+        PatchResult r = patched.get(entry.digest());
+        if (r != null && r.patched().isPresent()) {
+          entries.add(entry.withContent(r.manifest().get().digest(), r.manifest().get().size()));
+          replaced.add(entry.digest());
+        } else if (isAttestation(entry) && replaced.contains(attests(entry))) {
+          passed.add(entry.digest() + ": attestation of " + attests(entry) + " dropped, it describes the unpatched image");
+        } else {
+          entries.add(entry);
+        }
+      }
+      // Attestations may come before the child they describe: drop those too.
+      entries.removeIf(e -> isAttestation(e) && replaced.contains(attests(e)));
+      for (Descriptor entry : index.manifests()) {
+        if (isAttestation(entry) && replaced.contains(attests(entry))
+            && passed.stream().noneMatch(p -> p.startsWith(entry.digest().toString()))) {
+          passed.add(entry.digest() + ": attestation of " + attests(entry) + " dropped, it describes the unpatched"
+              + " image");
+        }
+      }
+      Index newIndex = index.withManifests(entries);
+      boolean changed = !replaced.isEmpty();
+      if (changed && !req.dryRun()) {
+        req.target().orElseThrow().putManifest(newIndex, req.tag().orElse(null));
+        req.listener().step("pushed index " + newIndex.digest() + req.tag().map(t -> " as " + t).orElse("") + " to "
+            + req.target().get().describe());
+      }
+      return new PatchResult(index.digest(), changed && !req.dryRun() ? Optional.of(newIndex.descriptor())
+          : Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+          results.stream().mapToLong(PatchResult::bytesRead).sum(),
+          results.stream().mapToLong(PatchResult::bytesWritten).sum(), Optional.empty(), results, passed);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Docker's build attestations: {@code unknown/unknown} entries marked as attestation manifests. */
+  static boolean isAttestation(Descriptor d) {
+    return "attestation-manifest".equals(d.annotations().get("vnd.docker.reference.type"));
+  }
+
+  private static Digest attests(Descriptor attestation) {
+    String d = attestation.annotations().get("vnd.docker.reference.digest");
+    return d != null && Digest.isDigest(d) ? Digest.parse(d) : null;
+  }
+
+  /** {@code amd64}, {@code arm64}, {@code arm/v7}: the platform key reports and tags use. */
+  static String key(Platform platform) {
+    Platform n = platform.normalized();
+    return n.architecture().equals("arm") ? "arm/" + n.variant().orElse("v7") : n.architecture();
+  }
+
+  /**
+   * Patches one image manifest: the report's fixes, or every package with a newer version when
+   * there is no report. Pushes the image under {@code tag} (by digest when null).
+   */
+  private PatchResult patchImage(Context ctx, Manifest manifest, ImageConfig config, Optional<Report> report,
+      String tag, PatchListener out) throws IOException, PatchException {
+    PatchRequest req = ctx.req();
+    ImageSource src = req.source();
     Platform platform = config.platform();
     String arch = debianArchitecture(platform);
 
-    UpdatePlan plan;
-    try {
-      plan = UpdatePlan.of(req.report(), req.ignoreErrors());
-    } catch (UpdatePlan.PlanException e) {
-      throw new PatchException(req.report().source() + ": " + e.getMessage() + " (ignore-errors skips such entries)");
-    }
-    OsFamily family = req.report().osFamily().orElseThrow(() -> new PatchException(req.report().source()
-        + ": the report names no operating system"));
-    if (family.packageManager().orElse(null) != PackageManager.DPKG) {
-      throw new PatchException(req.report().source() + ": the report is for " + family.id()
-          + ", which the native Debian backend does not patch");
+    UpdatePlan plan = null;
+    OsFamily family = null;
+    if (report.isPresent()) {
+      try {
+        plan = UpdatePlan.of(report.get(), req.ignoreErrors());
+      } catch (UpdatePlan.PlanException e) {
+        throw new PatchException(report.get().source() + ": " + e.getMessage()
+            + " (ignore-errors skips such entries)");
+      }
+      family = report.get().osFamily().orElseThrow(() -> new PatchException(report.get().source()
+          + ": the report names no operating system"));
+      if (family.packageManager().orElse(null) != PackageManager.DPKG) {
+        throw new PatchException(report.get().source() + ": the report is for " + family.id()
+            + ", which the native Debian backend does not patch");
+      }
     }
 
     boolean repatch = isOurPatch(manifest, config);
@@ -136,21 +290,11 @@ public final class DebianBackend implements PatchBackend {
     out.step(String.format(Locale.ROOT, "reading %d layers (%s) of %s", baseLayers.size(), Sizes.human(total),
         src.describe()));
     MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), KEEP, HASH);
-    checkOs(fs, family, req.report().source());
+    checkOs(fs, family, report.map(Report::source).orElse("the image"));
     DpkgDatabase db = database(fs);
 
-    Map<String, AptResolver.Request> requests = new LinkedHashMap<>();
-    for (UpdatePlan.PackageUpdate u : plan.updates()) {
-      requests.put(u.name(), new AptResolver.Request(u.name(), u.targetVersion(), u.vulnerabilities()));
-    }
-    if (repatch) {
-      keepEarlierPatch(src, manifest, db, requests, bytesRead);
-    }
-
-    Path cacheRoot = req.cacheDirectory().orElse(ContentCache.defaultRoot());
-    ContentCache cache = new ContentCache(cacheRoot);
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
+    ContentCache cache = ctx.cache();
+    HttpClient http = ctx.http();
     List<AptSource> sources = sources(fs, req);
     PackageIndex index = new PackageIndex();
     List<AptRepository> repositories = new ArrayList<>();
@@ -161,6 +305,22 @@ public final class DebianBackend implements PatchBackend {
       repositories.add(repo);
     }
 
+    Map<String, AptResolver.Request> requests = new LinkedHashMap<>();
+    if (plan != null) {
+      for (UpdatePlan.PackageUpdate u : plan.updates()) {
+        requests.put(u.name(), new AptResolver.Request(u.name(), u.targetVersion(), u.vulnerabilities()));
+      }
+    } else {
+      // No report: every installed package with a newer version in the image's repositories.
+      for (InstalledPackage p : db.installed()) {
+        index.best(p.name(), p.architecture().equals("all") ? arch : p.architecture())
+            .filter(best -> DebianVersion.ORDER.compare(best.version(), p.version()) > 0)
+            .ifPresent(best -> requests.put(p.name(), new AptResolver.Request(p.name(), best.version(), List.of())));
+      }
+    }
+    if (repatch) {
+      keepEarlierPatch(src, manifest, db, requests, bytesRead);
+    }
     AptResolver.Resolution resolution;
     try {
       resolution = new AptResolver(db, index, arch, !db.distroless()).resolve(List.copyOf(requests.values()));
@@ -171,7 +331,7 @@ public final class DebianBackend implements PatchBackend {
     for (AptResolver.Change c : resolution.changes()) {
       changes.add(new PatchResult.PackageChange(c.name(), c.architecture(), c.from(), c.to().version(), c.reason()));
     }
-    List<PatchResult.NoFix> noFix = plan.noFix().stream()
+    List<PatchResult.NoFix> noFix = plan == null ? List.of() : plan.noFix().stream()
         .map(n -> new PatchResult.NoFix(n.name(), n.installedVersion(), n.vulnerabilities())).toList();
     if (changes.isEmpty()) {
       out.step("nothing to change: every fixable vulnerability is already fixed");
@@ -187,10 +347,11 @@ public final class DebianBackend implements PatchBackend {
       debs.add(new DebianLayer.Change(old, DebArchive.open(file, c.to().sha256())));
     }
     long epoch = req.sourceDateEpoch().orElseGet(() -> created(config));
-    Path staging = Files.createDirectories(work.resolve("staging"));
+    Path job = ctx.newDirectory();
+    Path staging = Files.createDirectories(job.resolve("staging"));
     DebianLayer layer = new DebianLayer(fs, db, staging, epoch);
     layer.addAll(debs);
-    Path blob = work.resolve("layer");
+    Path blob = job.resolve("layer");
     LayerBuilder.Written written = layer.builder().write(blob, req.compression() == PatchRequest.Compression.ZSTD
         ? LayerBuilder.Compression.ZSTD : LayerBuilder.Compression.GZIP, epoch);
     out.step(String.format(Locale.ROOT, "wrote the patch layer: %d entries, %s", written.entries(),
@@ -211,13 +372,13 @@ public final class DebianBackend implements PatchBackend {
           List.of(), List.of(), noFix, layer.notes(), entries, bytesRead.get(), 0);
     }
     ImageTarget target = req.target().orElseThrow();
-    long uploaded = push(src, target, patched, blob, layerDescriptor, req.tag().orElse(null), out);
+    long uploaded = push(src, target, patched, blob, layerDescriptor, tag, out);
 
     // Read the result back and check every fix against its own database.
     DpkgDatabase after = patchedDatabase(target, patched, blob, layerDescriptor, db);
     List<PatchResult.Fixed> fixed = verify(plan, after);
     List<PatchResult.StillVulnerable> open = stillVulnerable(plan, after);
-    return new PatchResult(manifest.digest(), Optional.of(patched.manifest().digest()), Optional.of(layerDescriptor),
+    return new PatchResult(manifest.digest(), Optional.of(patched.manifest().descriptor()), Optional.of(layerDescriptor),
         changes, fixed, open, noFix, layer.notes(), entries, bytesRead.get(), uploaded);
   }
 
@@ -277,6 +438,16 @@ public final class DebianBackend implements PatchBackend {
   }
 
   private static void checkOs(MergedFilesystem fs, OsFamily family, String report) throws PatchException {
+    if (family == null) {
+      String os = fs.content("etc/os-release").or(() -> fs.content("usr/lib/os-release"))
+          .map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+      String id = field(os, "ID");
+      String like = field(os, "ID_LIKE");
+      if (!id.isEmpty() && !id.equals("debian") && !id.equals("ubuntu") && !like.contains("debian")) {
+        throw new PatchException("the image is " + id + ", which the native Debian backend does not patch");
+      }
+      return;
+    }
     String osRelease = fs.content("etc/os-release").or(() -> fs.content("usr/lib/os-release"))
         .map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
     String id = field(osRelease, "ID");
@@ -426,6 +597,9 @@ public final class DebianBackend implements PatchBackend {
 
   private static List<PatchResult.Fixed> verify(UpdatePlan plan, DpkgDatabase db) {
     List<PatchResult.Fixed> out = new ArrayList<>();
+    if (plan == null) {
+      return out;
+    }
     for (UpdatePlan.PackageUpdate u : plan.updates()) {
       Optional<String> v = db.installed().stream().filter(p -> p.name().equals(u.name())).map(InstalledPackage::version)
           .findFirst();
@@ -438,6 +612,9 @@ public final class DebianBackend implements PatchBackend {
 
   private static List<PatchResult.StillVulnerable> stillVulnerable(UpdatePlan plan, DpkgDatabase db) {
     List<PatchResult.StillVulnerable> out = new ArrayList<>();
+    if (plan == null) {
+      return out;
+    }
     for (UpdatePlan.PackageUpdate u : plan.updates()) {
       Optional<String> v = db.installed().stream().filter(p -> p.name().equals(u.name())).map(InstalledPackage::version)
           .findFirst();

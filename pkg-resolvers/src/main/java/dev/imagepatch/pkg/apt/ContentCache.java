@@ -27,6 +27,9 @@ public final class ContentCache {
   }
 
   private final Path root;
+  /** Downloads under way in this process: a second asker of the same content waits for the first. */
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Path>> inFlight =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public ContentCache(Path root) throws IOException {
     this.root = Files.createDirectories(root.resolve("sha256"));
@@ -54,6 +57,28 @@ public final class ContentCache {
     if (hit.isPresent()) {
       return hit.get();
     }
+    java.util.concurrent.CompletableFuture<Path> mine = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Path> other = inFlight.putIfAbsent(sha256, mine);
+    if (other != null) {
+      try {
+        return other.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
+    }
+    try {
+      Path stored = download(sha256, size, source, what);
+      mine.complete(stored);
+      return stored;
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.remove(sha256);
+    }
+  }
+
+  private Path download(String sha256, long size, Source source, String what) throws IOException {
     Path target = path(sha256);
     Path temp = Files.createTempFile(root, ".tmp-", "");
     try {
