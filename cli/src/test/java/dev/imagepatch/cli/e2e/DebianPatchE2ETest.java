@@ -174,6 +174,18 @@ class DebianPatchE2ETest {
   }
 
   @Test
+  @Order(5)
+  void withoutAReportEveryPackageWithANewerVersionIsUpgraded() throws Exception {
+    CliRun r = CliRun.of("patch", "-i", image, "--dry-run", "--cache", work.resolve("cache").toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    for (DebianDemo.Upgrade u : upgrades) {
+      assertTrue(r.out().matches("(?s).*\\n  " + java.util.regex.Pattern.quote(u.name()) + " +"
+          + java.util.regex.Pattern.quote(u.from()) + " +" + java.util.regex.Pattern.quote(u.to()) + " .*"),
+          u + " in:\n" + r.out());
+    }
+  }
+
+  @Test
   @Order(4)
   void badInputsAreRefusedClearlyAndNothingIsPushed() throws Exception {
     Path cache = work.resolve("cache");

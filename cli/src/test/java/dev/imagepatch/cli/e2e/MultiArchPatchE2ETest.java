@@ -178,4 +178,26 @@ class MultiArchPatchE2ETest {
     JsonDocument amd64 = registry.client().getManifest("multi/base", after.get(0).digest().toString());
     assertFalse(amd64 instanceof Index);
   }
+
+  @Test
+  @Order(3)
+  void theWholeIndexCanGoToAnOciLayout() throws Exception {
+    Path out = work.resolve("patched-layout");
+    CliRun r = CliRun.of(args("-i", image, "-r", reports.toString(), "--oci-dir", out.toString(), "-t", "p",
+        "--cache", work.resolve("cache").toString()));
+    assertEquals(0, r.code(), r.out() + r.err());
+    // Every child the index names is there, untouched ones included.
+    OciLayout layout = OciLayout.open(out);
+    Index written = (Index) layout.fetchManifest("p");
+    assertEquals(3, written.manifests().size());
+    for (Descriptor child : written.manifests()) {
+      Manifest m = (Manifest) layout.fetchManifest(child.digest().toString());
+      assertTrue(layout.hasBlob(m.config()), child + " config");
+      for (Descriptor layer : m.layers()) {
+        assertTrue(layout.hasBlob(layer), child + " layer " + layer);
+      }
+    }
+    // ... as skopeo, which copies all of them, agrees.
+    Commands.run("skopeo", "copy", "--all", "--preserve-digests", "oci:" + out + ":p", "oci:" + work.resolve("copy") + ":p");
+  }
 }

@@ -15,6 +15,7 @@ import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.Platform;
+import dev.imagepatch.oci.copy.ImageCopier;
 import dev.imagepatch.oci.internal.CountingInputStream;
 import dev.imagepatch.oci.internal.Json;
 import dev.imagepatch.oci.internal.Sizes;
@@ -224,6 +225,15 @@ public final class DebianBackend implements PatchBackend {
       Index newIndex = index.withManifests(entries);
       boolean changed = !replaced.isEmpty();
       if (changed && !req.dryRun()) {
+        // What passes through must be in the target too (another repository, an OCI layout): copied, or
+        // found there already, before the index that names it.
+        ImageCopier copier = ImageCopier.create(4, new ImageCopier.Listener() {});
+        for (Descriptor entry : entries) {
+          if (!replaced.contains(entry.digest()) && patched.values().stream()
+              .noneMatch(r -> r.manifest().map(d -> d.digest().equals(entry.digest())).orElse(false))) {
+            copier.copy(src, entry.digest().toString(), req.target().get(), null);
+          }
+        }
         req.target().orElseThrow().putManifest(newIndex, req.tag().orElse(null));
         req.listener().step("pushed index " + newIndex.digest() + req.tag().map(t -> " as " + t).orElse("") + " to "
             + req.target().get().describe());
