@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 /** The {@code imagepatch} command. */
 @Command(name = "imagepatch", mixinStandardHelpOptions = true, version = "imagepatch 0.1.0-SNAPSHOT",
     description = "Patches OS-package vulnerabilities in container images without rebuilding them.",
-    subcommands = {PatchCommand.class, ReportCommand.class, CopyCommand.class, DemoCommand.class})
+    subcommands = {PatchCommand.class, ReportCommand.class, CopyCommand.class, SignCommands.Sign.class,
+        SignCommands.Verify.class, SignCommands.Attest.class, SignCommands.VerifyAttestation.class,
+        SignCommands.GenerateKeyPair.class, DemoCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

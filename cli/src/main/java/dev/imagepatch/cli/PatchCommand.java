@@ -102,6 +102,20 @@ final class PatchCommand implements Callable<Integer> {
   @Option(names = "--compression", defaultValue = "gzip", description = "gzip or zstd (default ${DEFAULT-VALUE}).")
   Compression compression;
 
+  @Option(names = {"-f", "--format"}, paramLabel = "openvex",
+      description = "The format of the document written with -o: openvex (Copa's flag).")
+  String format;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the OpenVEX document of the patch here.")
+  Path output;
+
+  @Option(names = "--sign-key", paramLabel = "KEY",
+      description = "Sign the patched image (and each patched platform) with this cosign key after the push.")
+  Path signKey;
+
+  @Option(names = "--attest", description = "With --sign-key: also attest the OpenVEX document (predicate type openvex).")
+  boolean attest;
+
   @Option(names = "--ignore-valid-until",
       description = "INSECURE: accept repository metadata past its Valid-Until (frozen snapshots).")
   boolean ignoreValidUntil;
@@ -116,6 +130,15 @@ final class PatchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (!dryRun && !push && ociDir == null) {
       throw new IllegalArgumentException("say where the patched image goes: --push, --oci-dir DIR, or --dry-run");
+    }
+    if (output != null && !"openvex".equals(format == null ? "openvex" : format)) {
+      throw new IllegalArgumentException("--format " + format + " is not supported; openvex is");
+    }
+    if (attest && signKey == null) {
+      throw new IllegalArgumentException("--attest needs --sign-key");
+    }
+    if (signKey != null && dryRun) {
+      throw new IllegalArgumentException("a dry run pushes nothing to sign");
     }
     ImageLocation from = ImageLocation.parse(image);
     String sourceTag = from.kind() == ImageLocation.Kind.REGISTRY ? from.image().tag().orElse(null) : from.reference();
@@ -182,10 +205,54 @@ final class PatchCommand implements Callable<Integer> {
       }
       String where = dryRun ? "(dry run)" : push ? pushTo.toString() : "oci:" + ociDir + ":" + outTag;
       print(spec.commandLine().getOut(), result, where);
+      afterPush(result, parsed, push ? pushTo : dev.imagepatch.oci.ImageReference.parse("localhost/"
+          + ociDir.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-") + ":" + outTag),
+          err);
       boolean open = !result.stillVulnerable().isEmpty()
           || result.platforms().stream().anyMatch(p -> !p.stillVulnerable().isEmpty());
       return open ? 1 : 0;
     }
+  }
+
+  /** The OpenVEX document (-o), then signatures and attestations (--sign-key, --attest) of what was pushed. */
+  private void afterPush(PatchResult r, Map<String, Report> reports, ImageReference product, PrintWriter err)
+      throws Exception {
+    String distro = reports.values().stream().findFirst().flatMap(rep -> rep.osFamily().map(f -> f.id()
+        + rep.osVersion().map(v -> "-" + v.split("\\.")[0]).orElse(""))).orElse(null);
+    String author = System.getenv().getOrDefault("IMAGEPATCH_VEX_AUTHOR", "imagepatch");
+    com.fasterxml.jackson.databind.node.ObjectNode vex =
+        dev.imagepatch.patch.OpenVex.of(r, product, distro, author, java.time.Instant.now());
+    if (output != null) {
+      if (vex == null) {
+        err.println("no vulnerability was fixed, so no OpenVEX document is written");
+      } else {
+        java.nio.file.Files.write(output, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValueAsBytes(vex));
+        err.println("wrote the OpenVEX document " + output);
+      }
+    }
+    if (signKey == null || r.patched().isEmpty()) {
+      err.flush();
+      return;
+    }
+    dev.imagepatch.signer.Signer signer = Signing.signer(signKey);
+    dev.imagepatch.signer.SignatureStore.Repository repo = push
+        ? dev.imagepatch.signer.SignatureStore.of(registries.client(product.registry()).repository(product.repository()))
+        : dev.imagepatch.signer.SignatureStore.of(OciLayout.open(ociDir));
+    String name = product.name();
+    List<dev.imagepatch.oci.Digest> digests = new ArrayList<>();
+    digests.add(r.patched().get());
+    r.platforms().forEach(p -> p.patched().ifPresent(digests::add));
+    for (dev.imagepatch.oci.Digest d : digests) {
+      dev.imagepatch.signer.SignatureStore.sign(repo, d, name, Map.of(), signer);
+      err.println("signed " + name + "@" + d);
+      if (attest && vex != null) {
+        dev.imagepatch.signer.SignatureStore.attest(repo, d, name, dev.imagepatch.patch.OpenVex.PREDICATE_TYPE, vex,
+            signer);
+        err.println("attested " + name + "@" + d + " (OpenVEX)");
+      }
+    }
+    err.flush();
   }
 
   private void print(PrintWriter out, PatchResult r, String where) throws Exception {

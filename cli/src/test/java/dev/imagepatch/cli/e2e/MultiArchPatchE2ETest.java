@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.cli.CliRun;
@@ -177,6 +178,37 @@ class MultiArchPatchE2ETest {
     assertEquals(before.get(3), after.get(3));
     JsonDocument amd64 = registry.client().getManifest("multi/base", after.get(0).digest().toString());
     assertFalse(amd64 instanceof Index);
+  }
+
+  @Test
+  @Order(4)
+  void thePatchedIndexAndEachPlatformAreSignedAndAttested() throws Exception {
+    java.io.InputStream stdin = System.in;
+    try {
+      System.setIn(new ByteArrayInputStream("pw\n".getBytes(StandardCharsets.UTF_8)));
+      assertEquals(0, CliRun.of("generate-key-pair", "--output-key-prefix", work.resolve("k").toString()).code());
+      System.setIn(new ByteArrayInputStream("pw\n".getBytes(StandardCharsets.UTF_8)));
+      Path vex = work.resolve("vex.json");
+      CliRun r = CliRun.of(args("-i", image, "-r", reports.toString(), "--push", "-t", "12-signed", "--sign-key",
+          work.resolve("k.key").toString(), "--attest", "-f", "openvex", "-o", vex.toString(),
+          "--cache", work.resolve("cache").toString()));
+      assertEquals(0, r.code(), r.out() + r.err());
+      JsonNode doc = new ObjectMapper().readTree(Files.readAllBytes(vex));
+      assertTrue(doc.get("statements").size() >= 2, doc.toString());
+      assertEquals("fixed", doc.at("/statements/0/status").asText());
+      Index signed = (Index) registry.client().getManifest("multi/base", "12-signed");
+      List<String> refs = new ArrayList<>(List.of(registry.host() + "/multi/base@" + signed.digest()));
+      signed.manifests().stream().limit(2).forEach(d -> refs.add(registry.host() + "/multi/base@" + d.digest()));
+      for (String ref : refs) {
+        CliRun v = CliRun.of("verify", "--key", work.resolve("k.pub").toString(), ref);
+        assertEquals(0, v.code(), ref + ": " + v.err());
+        CliRun a = CliRun.of("verify-attestation", "--key", work.resolve("k.pub").toString(), "--type", "openvex", ref);
+        assertEquals(0, a.code(), ref + ": " + a.err());
+        assertTrue(a.out().contains("\"status\":\"fixed\""), a.out());
+      }
+    } finally {
+      System.setIn(stdin);
+    }
   }
 
   @Test

@@ -1,0 +1,75 @@
+package dev.imagepatch.patch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.imagepatch.oci.Descriptor;
+import dev.imagepatch.oci.Digest;
+import dev.imagepatch.oci.ImageReference;
+import dev.imagepatch.oci.MediaTypes;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** OpenVEX documents of patch results, checked against the OpenVEX JSON schema itself. */
+class OpenVexTest {
+  private static final Digest SOURCE = Digest.sha256(new byte[] {1});
+  private static final Digest PATCHED = Digest.sha256(new byte[] {2});
+
+  static Set<ValidationMessage> validate(JsonNode doc) throws Exception {
+    try (InputStream in = OpenVexTest.class.getResourceAsStream("/openvex/openvex_json_schema.json")) {
+      JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+      JsonSchema schema = factory.getSchema(in, com.networknt.schema.SchemaValidatorsConfig.builder()
+          .formatAssertionsEnabled(true).build());
+      return schema.validate(doc);
+    }
+  }
+
+  private static PatchResult result(List<PatchResult.Fixed> fixed) {
+    return new PatchResult(SOURCE, Optional.of(Descriptor.of(MediaTypes.OCI_MANIFEST, PATCHED, 10)), Optional.empty(),
+        List.of(new PatchResult.PackageChange("libssl3", "amd64", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2", "requested"),
+            new PatchResult.PackageChange("openssl", "amd64", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2", "requested")),
+        fixed, List.of(), List.of(), List.of(), List.of(), 0, 0);
+  }
+
+  @Test
+  void aPatchResultBecomesAValidOpenVexDocument() throws Exception {
+    PatchResult r = result(List.of(new PatchResult.Fixed("CVE-2025-9230", "libssl3", "3.0.22-1~deb12u2"),
+        new PatchResult.Fixed("CVE-2025-9230", "openssl", "3.0.22-1~deb12u2"),
+        new PatchResult.Fixed("CVE-2025-9231", "libssl3", "3.0.22-1~deb12u2")));
+    ObjectNode doc = OpenVex.of(r, ImageReference.parse("registry.example:5000/team/app:1.0-patched"), "debian-12",
+        "imagepatch", Instant.parse("2026-11-23T10:00:00Z"));
+    Set<ValidationMessage> errors = validate(doc);
+    assertTrue(errors.isEmpty(), errors.toString());
+    assertEquals(OpenVex.CONTEXT, doc.get("@context").asText());
+    assertTrue(doc.get("@id").asText().startsWith("https://openvex.dev/docs/public/vex-"));
+    assertEquals(2, doc.get("statements").size(), "one statement per vulnerability");
+    JsonNode first = doc.get("statements").get(0);
+    assertEquals("CVE-2025-9230", first.at("/vulnerability/name").asText());
+    assertEquals("fixed", first.get("status").asText());
+    assertEquals("pkg:oci/app@sha256%3A" + PATCHED.hex() + "?repository_url=registry.example%3A5000%2Fteam%2Fapp",
+        first.at("/products/0/@id").asText());
+    assertEquals("pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12",
+        first.at("/products/0/subcomponents/0/@id").asText());
+    assertEquals(2, first.at("/products/0/subcomponents").size());
+  }
+
+  @Test
+  void aDocumentTheSchemaRefusesIsRefused() throws Exception {
+    ObjectNode bad = new ObjectMapper().createObjectNode().put("@context", OpenVex.CONTEXT);
+    assertTrue(!validate(bad).isEmpty(), "the validator is not vacuous");
+    assertNull(OpenVex.of(result(List.of()), ImageReference.parse("app:1"), null, "a", Instant.EPOCH),
+        "nothing fixed, no document");
+  }
+}
