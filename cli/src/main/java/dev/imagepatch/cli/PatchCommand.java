@@ -137,8 +137,8 @@ final class PatchCommand implements Callable<Integer> {
     if (attest && signKey == null) {
       throw new IllegalArgumentException("--attest needs --sign-key");
     }
-    if (signKey != null && dryRun) {
-      throw new IllegalArgumentException("a dry run pushes nothing to sign");
+    if ((signKey != null || output != null) && dryRun) {
+      throw new IllegalArgumentException("a dry run pushes nothing to sign or to state fixed (--sign-key, -o)");
     }
     ImageLocation from = ImageLocation.parse(image);
     String sourceTag = from.kind() == ImageLocation.Kind.REGISTRY ? from.image().tag().orElse(null) : from.reference();
@@ -205,9 +205,12 @@ final class PatchCommand implements Callable<Integer> {
       }
       String where = dryRun ? "(dry run)" : push ? pushTo.toString() : "oci:" + ociDir + ":" + outTag;
       print(spec.commandLine().getOut(), result, where);
-      afterPush(result, parsed, push ? pushTo : dev.imagepatch.oci.ImageReference.parse("localhost/"
-          + ociDir.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-") + ":" + outTag),
-          err);
+      if (!dryRun) {
+        // A dry run pushed nothing: nothing to sign, and no fix to state.
+        afterPush(result, parsed, push ? pushTo : dev.imagepatch.oci.ImageReference.parse("localhost/"
+            + ociDir.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-") + ":" + outTag),
+            err);
+      }
       boolean open = !result.stillVulnerable().isEmpty()
           || result.platforms().stream().anyMatch(p -> !p.stillVulnerable().isEmpty());
       return open ? 1 : 0;
