@@ -81,7 +81,11 @@ public final class DebianBackend implements PatchBackend {
       || p.equals("etc/os-release") || p.equals("usr/lib/os-release")
       || p.equals("etc/apt/sources.list") || p.startsWith("etc/apt/sources.list.d/")
       || p.equals("etc/apt/trusted.gpg") || p.startsWith("etc/apt/trusted.gpg.d/")
-      || p.startsWith("etc/apt/keyrings/") || p.startsWith("usr/share/keyrings/");
+      || p.startsWith("etc/apt/keyrings/") || p.startsWith("usr/share/keyrings/")
+      // The trust store, which configuring ca-certificates rebuilds.
+      || p.equals(CaCertificates.CONF) || p.equals(CaCertificates.DEBCONF)
+      || p.startsWith(CaCertificates.SHARE + "/") || p.startsWith(CaCertificates.LOCAL + "/")
+      || p.startsWith(CaCertificates.ETC + "/");
   /** Conffiles live in /etc: their MD5 decides whether the image changed them. */
   private static final Predicate<String> HASH = p -> p.startsWith("etc/");
 

@@ -48,6 +48,7 @@ final class DebianLayer {
   private final Map<String, Paragraph> newStanzas = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
   private final Set<String> written = new HashSet<>();
+  private final Map<String, Path> stagedAt = new HashMap<>();
   private int staged;
 
   DebianLayer(MergedFilesystem fs, DpkgDatabase db, Path staging, long epochSeconds) {
@@ -80,7 +81,103 @@ final class DebianLayer {
     for (Change c : all) {
       writeInfo(c, lists.get(c));
     }
+    if (all.stream().anyMatch(c -> c.deb().packageName().equals(CaCertificates.PACKAGE))) {
+      configureCaCertificates();
+    }
     writeDatabase();
+  }
+
+  /** The trust store as ca-certificates' postinst leaves it; see {@link CaCertificates}. */
+  private void configureCaCertificates() throws IOException {
+    if (db.distroless()) {
+      notes.add("/etc/ssl/certs: the image has no package manager state, so the trust bundle is left as the image"
+          + " built it; the new certificates are in /" + CaCertificates.SHARE);
+      return;
+    }
+    CaCertificates.Outcome o = CaCertificates.configure(new LayerTree());
+    if (o.conf() != null) {
+      if (o.confOld() != null) {
+        int mode = fs.entry(CaCertificates.CONF).map(FsEntry::mode).orElse(0644);
+        bytes(CaCertificates.CONF + ".dpkg-old", mode, o.confOld());
+      }
+      bytes(CaCertificates.CONF, 0644, o.conf());
+    }
+    if (fs.entry(CaCertificates.LOCAL).isEmpty() && !layer.contains(CaCertificates.LOCAL)) {
+      // The postinst makes the directory for local certificates with /usr/local's mode and group.
+      fs.entry("usr/local").filter(FsEntry::isDirectory).ifPresent(local ->
+          layer.directory(CaCertificates.LOCAL, local.mode(), 0, local.gid(), epoch));
+    }
+    String etc = fs.resolveParent(CaCertificates.ETC + "/x");
+    String dir = etc.substring(0, etc.length() - 2);
+    o.removed().forEach(name -> layer.whiteout(dir + "/" + name));
+    o.links().forEach((name, target) -> layer.symlink(dir + "/" + name, target, 0, 0, epoch));
+    if (o.bundle() != null) {
+      bytes(dir + "/" + CaCertificates.BUNDLE, 0644, o.bundle());
+    }
+    notes.addAll(o.notes());
+  }
+
+  /** The image with this layer over it, for the configuration steps. */
+  private final class LayerTree implements CaCertificates.Tree {
+    private final Map<String, FsEntry> upper = layer.entries();
+
+    @Override
+    public java.util.Optional<FsEntry> entry(String path) {
+      String p = fs.resolveParent(FsEntry.normalize(path));
+      FsEntry e = upper.get(p);
+      if (e != null) {
+        return java.util.Optional.of(e);
+      }
+      return hidden(p) ? java.util.Optional.empty() : fs.entry(p);
+    }
+
+    @Override
+    public java.util.Optional<byte[]> read(String path) throws IOException {
+      String p = fs.resolveParent(FsEntry.normalize(path));
+      Path file = stagedAt.get(p);
+      if (file != null) {
+        return java.util.Optional.of(Files.readAllBytes(file));
+      }
+      if (upper.containsKey(p) || hidden(p)) {
+        return java.util.Optional.empty();
+      }
+      return fs.content(p);
+    }
+
+    @Override
+    public Set<String> list(String directory) {
+      String dir = fs.resolveParent(FsEntry.normalize(directory) + "/x");
+      dir = dir.substring(0, dir.length() - 1);
+      Set<String> names = new java.util.TreeSet<>();
+      for (String p : fs.entries().keySet()) {
+        if (p.startsWith(dir) && p.length() > dir.length() && p.indexOf('/', dir.length()) < 0 && !hidden(p)) {
+          names.add(p.substring(dir.length()));
+        }
+      }
+      for (String p : upper.keySet()) {
+        if (p.startsWith(dir) && p.length() > dir.length() && p.indexOf('/', dir.length()) < 0) {
+          String name = p.substring(dir.length());
+          if (!name.startsWith(".wh.")) {
+            names.add(name);
+          }
+        }
+      }
+      return names;
+    }
+
+    /** Whether a whiteout in this layer hides the path or one of its parents. */
+    private boolean hidden(String path) {
+      String p = path;
+      while (p != null && !p.isEmpty()) {
+        String parent = FsEntry.parent(p);
+        String name = p.substring(p.lastIndexOf('/') + 1);
+        if (upper.containsKey((parent == null || parent.isEmpty() ? "" : parent + "/") + ".wh." + name)) {
+          return true;
+        }
+        p = parent;
+      }
+      return false;
+    }
   }
 
   /** Writes the package's entries; returns its file list as dpkg records it. */
@@ -124,6 +221,7 @@ final class DebianLayer {
         if (where != null) {
           layer.file(where, mode, uid, gid, mtime, Files.size(file), () -> Files.newInputStream(file));
           written.add(where);
+          stagedAt.put(where, file);
         }
       } else {
         throw new IOException(deb.file() + ": " + path + " is a device or FIFO, which a patch layer does not carry");

@@ -1,0 +1,201 @@
+package dev.imagepatch.cli.fidelity;
+
+import dev.imagepatch.cli.CliRun;
+import dev.imagepatch.cli.demo.DebianDemo;
+import dev.imagepatch.oci.layout.OciLayout;
+import dev.imagepatch.oci.testing.Commands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The fidelity harness: the same base image upgraded twice, once by the real apt-get and dpkg
+ * (maintainer scripts and triggers included) in a chroot, once by imagepatch; the two trees are
+ * compared path by path (type, mode, owner, link target, content) and the differences printed
+ * grouped by cause. Run by {@code scripts/fidelity}.
+ */
+public final class Fidelity {
+  private Fidelity() {}
+
+  /** What is by nature not part of the image's state, or added by the harness itself. */
+  static boolean ignored(String path) {
+    return path.startsWith("var/lib/apt/lists") || path.startsWith("var/cache/apt") || path.startsWith("var/log")
+        || path.endsWith(".dpkg-old") || path.equals("etc/resolv.conf") || path.equals("usr/sbin/policy-rc.d")
+        || path.startsWith("proc/") || path.startsWith("dev/") || path.startsWith("sys/") || path.startsWith("run/")
+        || path.startsWith("tmp/");
+  }
+
+  /** The cause a difference is grouped under. */
+  static String cause(String path) {
+    if (path.startsWith("etc/ssl/certs") || path.equals("etc/ca-certificates.conf")
+        || path.startsWith("usr/share/ca-certificates") || path.startsWith("etc/ca-certificates")) {
+      return "trust store (update-ca-certificates)";
+    }
+    if (path.equals("etc/ld.so.cache")) {
+      return "ld.so.cache (ldconfig)";
+    }
+    if (path.startsWith("etc/alternatives") || path.startsWith("var/lib/dpkg/alternatives")) {
+      return "alternatives";
+    }
+    if (path.contains("__pycache__")) {
+      return "python byte-code";
+    }
+    if (path.startsWith("var/cache/debconf")) {
+      return "debconf";
+    }
+    if (path.startsWith("var/lib/dpkg/")) {
+      return "dpkg database";
+    }
+    if (path.equals("etc/localtime") || path.equals("etc/timezone")) {
+      return "tzdata";
+    }
+    return "files";
+  }
+
+  record Entry(String type, int mode, int uid, int gid, String link, String sha256) {
+    String describe() {
+      return type + " " + Integer.toOctalString(mode) + " " + uid + ":" + gid + (link != null ? " -> " + link : "")
+          + (sha256 != null ? " " + sha256.substring(0, 12) : "");
+    }
+  }
+
+  static Map<String, Entry> scan(Path root) throws IOException {
+    Map<String, Entry> out = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.toList()) {
+        if (p.equals(root)) {
+          continue;
+        }
+        String rel = root.relativize(p).toString();
+        if (ignored(rel)) {
+          continue;
+        }
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) a.get("mode");
+        String type = switch (mode & 0170000) {
+          case 0040000 -> "dir";
+          case 0120000 -> "link";
+          case 0100000 -> "file";
+          default -> "special";
+        };
+        String link = type.equals("link") ? Files.readSymbolicLink(p).toString() : null;
+        String sha = type.equals("file") ? sha256(p) : null;
+        out.put(rel, new Entry(type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), link, sha));
+      }
+    }
+    return out;
+  }
+
+  private static String sha256(Path p) throws IOException {
+    try (InputStream in = Files.newInputStream(p)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Differences by cause: "path: reference | ours". */
+  static Map<String, List<String>> compare(Path reference, Path ours) throws IOException {
+    Map<String, Entry> ref = scan(reference);
+    Map<String, Entry> our = scan(ours);
+    Map<String, List<String>> byCause = new TreeMap<>();
+    TreeSet<String> paths = new TreeSet<>(ref.keySet());
+    paths.addAll(our.keySet());
+    for (String p : paths) {
+      Entry a = ref.get(p);
+      Entry b = our.get(p);
+      if (a != null && a.equals(b)) {
+        continue;
+      }
+      byCause.computeIfAbsent(cause(p), k -> new ArrayList<>()).add(p + ": reference " + (a == null ? "absent"
+          : a.describe()) + " | ours " + (b == null ? "absent" : b.describe()));
+    }
+    return byCause;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path work = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "/tmp/imagepatch-fidelity"));
+    Map<String, List<String>> diff = run(work);
+    int total = 0;
+    for (Map.Entry<String, List<String>> e : diff.entrySet()) {
+      System.out.println("== " + e.getKey() + " (" + e.getValue().size() + ")");
+      e.getValue().stream().limit(40).forEach(l -> System.out.println("  " + l));
+      if (e.getValue().size() > 40) {
+        System.out.println("  ... " + (e.getValue().size() - 40) + " more");
+      }
+      total += e.getValue().size();
+    }
+    System.out.println(total + " differences");
+  }
+
+  static final List<String> PACKAGES = List.of("openssl", "libssl3", "curl", "libcurl4", "libxml2", "libexpat1",
+      "python3.11-minimal", "nginx", "ca-certificates");
+
+  /** Builds the base, the reference and ours; returns the differences by cause. */
+  static Map<String, List<String>> run(Path work) throws Exception {
+    DebianDemo.Mirrors m = DebianDemo.hostMirrors();
+    Path base = work.resolve("base");
+    if (!Files.exists(base.resolve("var/lib/dpkg/status"))) {
+      DebianDemo.debootstrap(base, m, PACKAGES);
+    }
+    Path aptWork = Files.createDirectories(work.resolve("apt-" + System.nanoTime()));
+    List<DebianDemo.Upgrade> upgrades = DebianDemo.aptUpgrades(base, aptWork);
+    List<String> names = upgrades.stream().map(DebianDemo.Upgrade::name).toList();
+
+    // The reference: real apt-get and dpkg in a chroot of a copy of the base.
+    Path reference = work.resolve("reference");
+    Commands.run("rm", "-rf", reference.toString());
+    Commands.run("cp", "-a", base.toString(), reference.toString());
+    Files.copy(Path.of("/etc/resolv.conf"), reference.resolve("etc/resolv.conf"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(reference.resolve("usr/sbin/policy-rc.d"), "#!/bin/sh\nexit 101\n");
+    Commands.run("chmod", "755", reference.resolve("usr/sbin/policy-rc.d").toString());
+    Commands.run("mount", "--bind", "/proc", reference.resolve("proc").toString());
+    Commands.run("mount", "--bind", "/dev", reference.resolve("dev").toString());
+    try {
+      Commands.run("chroot", reference.toString(), "apt-get", "-q", "update");
+      List<String> install = new ArrayList<>(List.of("chroot", reference.toString(), "env",
+          "DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", "-q", "-o", "Dpkg::Options::=--force-confold",
+          "install", "--only-upgrade"));
+      install.addAll(names);
+      Commands.run(install.toArray(String[]::new));
+    } finally {
+      Commands.run("umount", reference.resolve("dev").toString());
+      Commands.run("umount", reference.resolve("proc").toString());
+    }
+    Files.deleteIfExists(reference.resolve("usr/sbin/policy-rc.d"));
+
+    // Ours: imagepatch on the same base, unpacked by umoci.
+    OciLayout layout = OciLayout.openOrCreate(work.resolve("layout-" + System.nanoTime()));
+    DebianDemo.image(base, layout, "base", "amd64", 1_700_000_000L);
+    Path report = DebianDemo.trivyReport(work.resolve("report.json"), "base", "debian", "12", "amd64", upgrades);
+    CliRun r = CliRun.of("patch", "-i", "oci:" + layout.root() + ":base", "-r", report.toString(), "--oci-dir",
+        layout.root().toString(), "-t", "patched", "--cache", work.resolve("cache").toString());
+    if (r.code() != 0) {
+      throw new IllegalStateException(r.out() + r.err());
+    }
+    Path bundle = work.resolve("ours");
+    Commands.run("rm", "-rf", bundle.toString());
+    Commands.run("umoci", "unpack", "--image", layout.root() + ":patched", bundle.toString());
+    Map<String, List<String>> diff = compare(reference, bundle.resolve("rootfs"));
+    Map<String, List<String>> out = new LinkedHashMap<>(diff);
+    return out;
+  }
+}
