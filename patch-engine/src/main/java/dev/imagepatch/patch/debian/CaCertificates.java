@@ -131,22 +131,20 @@ final class CaCertificates {
 
   private String maintainConf(Optional<String> old) throws IOException {
     List<String> oldLines = old.map(CaCertificates::readLines).orElse(List.of());
+    // The config script reads the file with sed, untrimmed: "!x" lines are disabled, the rest trusted.
     Set<String> disabled = new LinkedHashSet<>();
+    Set<String> trusted = new LinkedHashSet<>();
     for (String line : old.map(s -> List.of(s.split("\n", -1))).orElse(List.of())) {
       if (line.startsWith("!")) {
         disabled.add(line.substring(1));
+      } else if (!line.startsWith("#")) {
+        trusted.add(line);
       }
     }
     Set<String> available = new TreeSet<>(CaCertificates::compareBytes);
     findCrts(SHARE, "", available);
     boolean trustNew = trustNewCertificates();
     Set<String> enabled = new LinkedHashSet<>();
-    Set<String> trusted = new LinkedHashSet<>();
-    for (String line : old.map(s -> List.of(s.split("\n", -1))).orElse(List.of())) {
-      if (!line.startsWith("#") && !line.startsWith("!")) {
-        trusted.add(line);
-      }
-    }
     for (String crt : available) {
       if (disabled.contains(crt)) {
         continue;
