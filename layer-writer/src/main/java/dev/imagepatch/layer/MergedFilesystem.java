@@ -2,6 +2,8 @@ package dev.imagepatch.layer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
@@ -39,11 +41,35 @@ public final class MergedFilesystem {
   private final Map<String, FsEntry> entries;
   private final Map<String, byte[]> contents;
   private final Map<String, String> md5;
+  private final Map<String, Path> spooled;
+  private final Map<String, String> probed;
 
-  private MergedFilesystem(Map<String, FsEntry> entries, Map<String, byte[]> contents, Map<String, String> md5) {
+  /** Reads a little of the files it wants (a header, say) while they stream by, and sums it up. */
+  public interface Probe {
+    boolean wants(String path);
+
+    String probe(InputStream content) throws IOException;
+  }
+
+  private static final Probe NO_PROBE = new Probe() {
+    @Override
+    public boolean wants(String path) {
+      return false;
+    }
+
+    @Override
+    public String probe(InputStream content) {
+      return null;
+    }
+  };
+
+  private MergedFilesystem(Map<String, FsEntry> entries, Map<String, byte[]> contents, Map<String, String> md5,
+      Map<String, Path> spooled, Map<String, String> probed) {
     this.entries = entries;
     this.contents = contents;
     this.md5 = md5;
+    this.spooled = spooled;
+    this.probed = probed;
   }
 
   /**
@@ -52,6 +78,18 @@ public final class MergedFilesystem {
    */
   public static MergedFilesystem read(List<LayerStream> layersBottomFirst, Predicate<String> keep,
       Predicate<String> hash) throws IOException {
+    return read(layersBottomFirst, keep, hash, p -> false, null, NO_PROBE);
+  }
+
+  /**
+   * As {@link #read(List, Predicate, Predicate)}, and the content of the paths {@code spool}
+   * selects is copied to files in {@code spoolDirectory}, for the many or large files a step may
+   * need to rewrite and the heap should not hold; the files {@code probe} wants are summed up by it.
+   */
+  public static MergedFilesystem read(List<LayerStream> layersBottomFirst, Predicate<String> keep,
+      Predicate<String> hash, Predicate<String> spool, Path spoolDirectory, Probe probe) throws IOException {
+    Map<String, Path> spooled = new HashMap<>();
+    Map<String, String> probed = new HashMap<>();
     Map<String, FsEntry> entries = new HashMap<>();
     Map<String, byte[]> contents = new HashMap<>();
     Map<String, String> md5 = new HashMap<>();
@@ -86,6 +124,15 @@ public final class MergedFilesystem {
                 throw new IOException(path + ": " + e.getSize() + " bytes is more than a database file should be");
               }
               contents.put(path, tar.readAllBytes());
+            } else if (spool.test(path)) {
+              Path file = spoolDirectory.resolve(Integer.toString(spooled.size()));
+              Files.copy(tar, file);
+              spooled.put(path, file);
+            } else if (probe.wants(path)) {
+              String summary = probe.probe(tar);
+              if (summary != null) {
+                probed.put(path, summary);
+              }
             } else if (hash.test(path)) {
               md5.put(path, md5(tar));
             }
@@ -95,7 +142,7 @@ public final class MergedFilesystem {
       hidden.addAll(layerHidden);
       opaque.addAll(layerOpaque);
     }
-    return new MergedFilesystem(entries, contents, md5);
+    return new MergedFilesystem(entries, contents, md5, spooled, probed);
   }
 
   /** Hidden by a whiteout of it or an ancestor, an opaque ancestor, or a non-directory ancestor above. */
@@ -142,6 +189,16 @@ public final class MergedFilesystem {
   /** The content kept for a path (after {@link #resolve} of its symlinks, if any). */
   public Optional<byte[]> content(String path) {
     return resolve(path).map(contents::get);
+  }
+
+  /** The file holding the content of a spooled path (no symlink is followed). */
+  public Optional<Path> spooled(String path) {
+    return Optional.ofNullable(spooled.get(FsEntry.normalize(path)));
+  }
+
+  /** What the probe said of a regular file (no symlink is followed). */
+  public Optional<String> probed(String path) {
+    return Optional.ofNullable(probed.get(FsEntry.normalize(path)));
   }
 
   /** The MD5 of a regular file, when it was hashed or kept. */

@@ -33,7 +33,9 @@ public final class Fidelity {
     return path.startsWith("var/lib/apt/lists") || path.startsWith("var/cache/apt") || path.startsWith("var/log")
         || path.endsWith(".dpkg-old") || path.equals("etc/resolv.conf") || path.equals("usr/sbin/policy-rc.d")
         || path.startsWith("proc/") || path.startsWith("dev/") || path.startsWith("sys/") || path.startsWith("run/")
-        || path.startsWith("tmp/");
+        || path.startsWith("tmp/")
+        // ldconfig's auxiliary cache is keyed by inode numbers and ctimes of the machine that ran it.
+        || path.equals("var/cache/ldconfig/aux-cache");
   }
 
   /** The cause a difference is grouped under. */

@@ -40,6 +40,8 @@ final class CaCertificates {
   static final String ETC = "etc/ssl/certs";
   static final String HOOKS = "etc/ca-certificates/update.d";
   static final String BUNDLE = "ca-certificates.crt";
+  /** The triggers ca-certificates is interested in; each runs update-ca-certificates. */
+  static final Set<String> TRIGGERS = Set.of("update-ca-certificates", "update-ca-certificates-fresh");
 
   // The header the postinst writes when there is no configuration yet.
   private static final String HEADER = """

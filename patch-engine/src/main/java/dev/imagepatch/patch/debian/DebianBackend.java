@@ -77,7 +77,10 @@ public final class DebianBackend implements PatchBackend {
 
   private static final Predicate<String> KEEP = p -> p.equals("var/lib/dpkg/status")
       || p.startsWith("var/lib/dpkg/status.d/")
-      || (p.startsWith("var/lib/dpkg/info/") && p.endsWith(".list"))
+      || (p.startsWith("var/lib/dpkg/info/") && (p.endsWith(".list") || p.endsWith(".triggers")))
+      || p.equals("var/lib/apt/extended_states")
+      // ldconfig's configuration and cache, which the ldconfig trigger rewrites.
+      || p.equals(LdCache.CACHE) || p.equals(LdCache.CONF) || p.startsWith(LdCache.CONF + ".d/")
       || p.equals("etc/os-release") || p.equals("usr/lib/os-release")
       || p.equals("etc/apt/sources.list") || p.startsWith("etc/apt/sources.list.d/")
       || p.equals("etc/apt/trusted.gpg") || p.startsWith("etc/apt/trusted.gpg.d/")
@@ -86,8 +89,20 @@ public final class DebianBackend implements PatchBackend {
       || p.equals(CaCertificates.CONF) || p.equals(CaCertificates.DEBCONF)
       || p.startsWith(CaCertificates.SHARE + "/") || p.startsWith(CaCertificates.LOCAL + "/")
       || p.startsWith(CaCertificates.ETC + "/");
+  /** The ELF facts ldconfig needs of every file named like a shared library, read as it streams by. */
+  private static final MergedFilesystem.Probe SONAMES = new MergedFilesystem.Probe() {
+    @Override
+    public boolean wants(String path) {
+      return LdCache.isDso(path.substring(path.lastIndexOf('/') + 1));
+    }
+
+    @Override
+    public String probe(InputStream content) throws IOException {
+      return ElfInfo.read(content).map(ElfInfo::encode).orElse(null);
+    }
+  };
   /** Conffiles live in /etc: their MD5 decides whether the image changed them. */
-  private static final Predicate<String> HASH = p -> p.startsWith("etc/");
+  private static final Predicate<String> HASH = p -> p.startsWith("etc/") || PythonByteCode.isSource(p);
 
   @Override
   public String name() {
@@ -303,7 +318,9 @@ public final class DebianBackend implements PatchBackend {
     long total = baseLayers.stream().mapToLong(Descriptor::size).sum();
     out.step(String.format(Locale.ROOT, "reading %d layers (%s) of %s", baseLayers.size(), Sizes.human(total),
         src.describe()));
-    MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), KEEP, HASH);
+    Path job = ctx.newDirectory();
+    MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), KEEP, HASH,
+        PythonByteCode::isByteCode, Files.createDirectories(job.resolve("spool")), SONAMES);
     checkOs(fs, family, report.map(Report::source).orElse("the image"));
     DpkgDatabase db = database(fs);
 
@@ -361,13 +378,15 @@ public final class DebianBackend implements PatchBackend {
       debs.add(new DebianLayer.Change(old, DebArchive.open(file, c.to().sha256())));
     }
     long epoch = req.sourceDateEpoch().orElseGet(() -> created(config));
-    Path job = ctx.newDirectory();
+    // Packages' files keep their own times, as dpkg leaves them (byte-code records them), unless a
+    // source date epoch is asked for, which clamps every time in the layer.
+    long clamp = req.sourceDateEpoch().orElse(Long.MAX_VALUE);
     Path staging = Files.createDirectories(job.resolve("staging"));
-    DebianLayer layer = new DebianLayer(fs, db, staging, epoch);
+    DebianLayer layer = new DebianLayer(fs, db, arch, staging, epoch, clamp);
     layer.addAll(debs);
     Path blob = job.resolve("layer");
     LayerBuilder.Written written = layer.builder().write(blob, req.compression() == PatchRequest.Compression.ZSTD
-        ? LayerBuilder.Compression.ZSTD : LayerBuilder.Compression.GZIP, epoch);
+        ? LayerBuilder.Compression.ZSTD : LayerBuilder.Compression.GZIP, clamp);
     out.step(String.format(Locale.ROOT, "wrote the patch layer: %d entries, %s", written.entries(),
         Sizes.human(written.size())));
 

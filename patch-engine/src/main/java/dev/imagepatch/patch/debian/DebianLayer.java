@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -43,19 +44,33 @@ final class DebianLayer {
   private final DpkgDatabase db;
   private final Path staging;
   private final long epoch;
+  private final long clamp;
+  private final String architecture;
   private final LayerBuilder layer = new LayerBuilder();
   private final List<Change> changes = new ArrayList<>();
   private final Map<String, Paragraph> newStanzas = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
   private final Set<String> written = new HashSet<>();
   private final Map<String, Path> stagedAt = new HashMap<>();
+  private final Map<String, PythonByteCode.Source> pythonSources = new HashMap<>();
+  private final Set<String> removed = new HashSet<>();
+  /** The triggers whose work this layer has done. */
+  private final Set<String> processed = new HashSet<>();
   private int staged;
 
-  DebianLayer(MergedFilesystem fs, DpkgDatabase db, Path staging, long epochSeconds) {
+  /**
+   * @param architecture the image's dpkg architecture
+   * @param epochSeconds the time of what the layer generates (database, configuration)
+   * @param clampSeconds the latest time a package's file may carry in the layer
+   */
+  DebianLayer(MergedFilesystem fs, DpkgDatabase db, String architecture, Path staging, long epochSeconds,
+      long clampSeconds) {
     this.fs = fs;
+    this.architecture = architecture;
     this.db = db;
     this.staging = staging;
     this.epoch = epochSeconds;
+    this.clamp = clampSeconds;
   }
 
   LayerBuilder builder() {
@@ -78,13 +93,20 @@ final class DebianLayer {
     for (Change c : all) {
       whiteoutRemoved(c, lists.get(c), keptByOthers);
     }
+    PythonByteCode.Outcome pyc = PythonByteCode.refresh(fs, layer, pythonSources, removed, staging, epoch);
+    if (pyc.refreshed() + pyc.removed() > 0) {
+      notes.add("python byte-code: " + pyc.refreshed() + " .pyc headers brought up to date with unchanged sources, "
+          + pyc.removed() + " .pyc of changed or removed sources removed (Python compiles them on import)");
+    }
     for (Change c : all) {
       writeInfo(c, lists.get(c));
     }
     if (all.stream().anyMatch(c -> c.deb().packageName().equals(CaCertificates.PACKAGE))) {
       configureCaCertificates();
+      processed.addAll(CaCertificates.TRIGGERS);
     }
-    writeDatabase();
+    runLdconfig();
+    writeDatabase(lists);
   }
 
   /** The trust store as ca-certificates' postinst leaves it; see {@link CaCertificates}. */
@@ -117,8 +139,42 @@ final class DebianLayer {
     notes.addAll(o.notes());
   }
 
+  /**
+   * The ldconfig trigger: a new {@code /etc/ld.so.cache} (and soname links) for the libraries as
+   * the layer leaves them, when the image has a cache; without one there is nothing to refresh.
+   */
+  private void runLdconfig() throws IOException {
+    Optional<byte[]> old = fs.content(LdCache.CACHE);
+    if (old.isEmpty()) {
+      processed.add(LdCache.TRIGGER);
+      return;
+    }
+    Optional<String> generator = LdCache.generator(old.get());
+    if (generator.isEmpty()) {
+      notes.add("/" + LdCache.CACHE + ": not in glibc's current format, left as it is");
+      return;
+    }
+    String gen = generator.get();
+    for (Change c : changes) {
+      if (c.deb().packageName().equals("libc-bin") && c.old() != null) {
+        gen = gen.replace("GLIBC " + c.old().version() + ")", "GLIBC " + c.deb().version() + ")");
+      }
+    }
+    LdCache.Outcome o = LdCache.run(new LayerTree(), architecture, gen);
+    if (o.problem() != null) {
+      notes.add("/" + LdCache.CACHE + " not regenerated: " + o.problem());
+      return;
+    }
+    o.removed().forEach(layer::whiteout);
+    o.links().forEach((link, target) -> layer.symlink(link, target, 0, 0, epoch));
+    if (!java.util.Arrays.equals(o.cache(), old.get())) {
+      bytes(LdCache.CACHE, 0644, o.cache());
+    }
+    processed.add(LdCache.TRIGGER);
+  }
+
   /** The image with this layer over it, for the configuration steps. */
-  private final class LayerTree implements CaCertificates.Tree {
+  private final class LayerTree implements LdCache.Tree {
     private final Map<String, FsEntry> upper = layer.entries();
 
     @Override
@@ -163,6 +219,21 @@ final class DebianLayer {
         }
       }
       return names;
+    }
+
+    @Override
+    public Optional<ElfInfo> elf(String path) throws IOException {
+      String p = FsEntry.normalize(path);
+      Path file = stagedAt.get(p);
+      if (file != null) {
+        try (InputStream in = Files.newInputStream(file)) {
+          return ElfInfo.read(in);
+        }
+      }
+      if (upper.containsKey(p) || hidden(p)) {
+        return Optional.empty();
+      }
+      return fs.probed(p).map(ElfInfo::decode);
     }
 
     /** Whether a whiteout in this layer hides the path or one of its parents. */
@@ -222,6 +293,9 @@ final class DebianLayer {
           layer.file(where, mode, uid, gid, mtime, Files.size(file), () -> Files.newInputStream(file));
           written.add(where);
           stagedAt.put(where, file);
+          if (where.equals(target) && PythonByteCode.isSource(target)) {
+            pythonSources.put(target, new PythonByteCode.Source(sum, Files.size(file), Math.min(mtime, clamp)));
+          }
         }
       } else {
         throw new IOException(deb.file() + ": " + path + " is a device or FIFO, which a patch layer does not carry");
@@ -307,6 +381,7 @@ final class DebianLayer {
       java.util.Optional<FsEntry> e = fs.entry(target);
       if (e.isPresent() && !e.get().isDirectory()) {
         layer.whiteout(target);
+        removed.add(target);
       }
     }
   }
@@ -363,15 +438,72 @@ final class DebianLayer {
     }
   }
 
-  private void writeDatabase() throws IOException {
+  /**
+   * The status file as dpkg leaves it once apt's run is over, {@code status-old} as dpkg's last
+   * call of that run found it (see {@link AptOrdering}), and apt's {@code extended_states}. Triggers
+   * this engine reproduces are processed; others stay pending, as dpkg records them, and are told.
+   */
+  private void writeDatabase(Map<Change, List<String>> lists) throws IOException {
     if (db.distroless()) {
       return;
+    }
+    Set<String> changed = new HashSet<>();
+    changes.forEach(c -> changed.add(c.deb().packageName()));
+    Triggers triggers = new Triggers();
+    for (InstalledPackage p : db.installed()) {
+      if (!changed.contains(p.name())) {
+        fs.content(INFO + p.infoName() + ".triggers").ifPresent(b -> triggers.addInterests(p.name(), b));
+      }
+    }
+    for (Change c : changes) {
+      triggers.addInterests(c.deb().packageName(), c.deb().controlMembers().get("triggers"));
+    }
+    List<Triggers.Activation> activations = new ArrayList<>();
+    for (Change c : changes) {
+      List<String> paths = new ArrayList<>(lists.get(c));
+      if (c.old() != null) {
+        paths.addAll(infoLines(c.old(), "list"));
+      }
+      activations.addAll(triggers.activations(c.deb().packageName(), c.deb().controlMembers().get("triggers"), paths));
+    }
+    List<Triggers.Activation> unprocessed = activations.stream().filter(a -> !processed.contains(a.trigger())).toList();
+    for (Triggers.Activation a : unprocessed) {
+      String note = "script not run: " + a.interested() + " (trigger " + a.trigger() + ", activated by " + a.activator()
+          + "; left pending for dpkg)";
+      if (!notes.contains(note)) {
+        notes.add(note);
+      }
+    }
+
+    Map<String, Paragraph> controls = new LinkedHashMap<>();
+    changes.forEach(c -> controls.put(c.deb().packageName(), c.deb().control()));
+    Set<String> immediate = AptOrdering.immediate(db.stanzas(), controls);
+    Map<String, Paragraph> interim = new LinkedHashMap<>();
+    for (Change c : changes) {
+      String name = c.deb().packageName();
+      interim.put(name, immediate.contains(name) ? newStanzas.get(name)
+          : StatusStanzas.unpacked(c.deb().control(), c.deb().conffiles(), c.old() == null ? null : c.old().stanza()));
+    }
+    bytes("var/lib/dpkg/status", 0644, render(newStanzas, unprocessed));
+    Optional<FsEntry> old = fs.entry("var/lib/dpkg/status-old");
+    bytes("var/lib/dpkg/status-old", old.map(FsEntry::mode).orElse(0644), render(interim, activations));
+    writeExtendedStates();
+  }
+
+  /** The status file: the image's stanzas with the given ones in their place, and triggers pending. */
+  private byte[] render(Map<String, Paragraph> replacing, List<Triggers.Activation> pendingActivations) {
+    Map<String, Set<String>> pending = Triggers.pending(pendingActivations);
+    Map<String, Set<String>> awaited = new LinkedHashMap<>();
+    for (Triggers.Activation a : pendingActivations) {
+      if (a.await()) {
+        awaited.computeIfAbsent(a.activator(), k -> new java.util.LinkedHashSet<>()).add(a.interested());
+      }
     }
     List<Paragraph> stanzas = new ArrayList<>();
     Set<String> replaced = new HashSet<>();
     for (Paragraph p : db.stanzas()) {
       String name = p.require("Package");
-      Paragraph fresh = newStanzas.get(name);
+      Paragraph fresh = replacing.get(name);
       if (fresh != null && !replaced.contains(name)) {
         stanzas.add(fresh);
         replaced.add(name);
@@ -379,7 +511,7 @@ final class DebianLayer {
         stanzas.add(p);
       }
     }
-    for (Map.Entry<String, Paragraph> e : newStanzas.entrySet()) {
+    for (Map.Entry<String, Paragraph> e : replacing.entrySet()) {
       if (!replaced.contains(e.getKey())) {
         stanzas.add(e.getValue());
       }
@@ -387,9 +519,53 @@ final class DebianLayer {
     stanzas.sort((a, b) -> a.require("Package").compareTo(b.require("Package")));
     StringBuilder status = new StringBuilder();
     for (Paragraph p : stanzas) {
+      String name = p.require("Package");
+      // dpkg records triggers only for packages at least awaiting triggers, not for unpacked ones.
+      String state = p.get("Status").map(String::strip).orElse("");
+      boolean configured = state.endsWith(" installed") || state.endsWith(" triggers-pending")
+          || state.endsWith(" triggers-awaited");
+      Set<String> awaits = awaited.get(name);
+      if (awaits != null) {
+        p = StatusStanzas.with(p, "Triggers-Awaited", String.join(" ", awaits));
+        if (state.endsWith(" installed")) {
+          p = StatusStanzas.with(p, "Status", state.substring(0, state.lastIndexOf(' ')) + " triggers-awaited");
+        }
+      }
+      Set<String> names = pending.get(name);
+      if (names != null && configured) {
+        p = StatusStanzas.with(p, "Triggers-Pending", String.join(" ", names));
+        p = StatusStanzas.with(p, "Status", state.substring(0, state.lastIndexOf(' ')) + " triggers-pending");
+      }
       status.append(p).append('\n');
     }
-    bytes("var/lib/dpkg/status", 0644, status.toString().getBytes(StandardCharsets.UTF_8));
+    return status.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * apt's record of which packages were installed only as dependencies: the new ones this layer
+   * adds are, and apt writes the file (empty if need be) whenever it installs.
+   */
+  private void writeExtendedStates() {
+    String path = "var/lib/apt/extended_states";
+    if (fs.entry("var/lib/apt").filter(FsEntry::isDirectory).isEmpty()) {
+      return;
+    }
+    StringBuilder out = new StringBuilder();
+    fs.content(path).ifPresent(b -> out.append(new String(b, StandardCharsets.UTF_8)));
+    boolean added = false;
+    for (Change c : changes) {
+      if (c.old() == null) {
+        if (out.length() > 0 && !out.toString().endsWith("\n\n")) {
+          out.append('\n');
+        }
+        out.append("Package: ").append(c.deb().packageName()).append("\nArchitecture: ")
+            .append(c.deb().architecture()).append("\nAuto-Installed: 1\n\n");
+        added = true;
+      }
+    }
+    if (added || fs.entry(path).isEmpty()) {
+      bytes(path, 0644, out.toString().getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   private void bytes(String path, int mode, byte[] content) {
