@@ -81,6 +81,10 @@ final class PatchCommand implements Callable<Integer> {
   @Option(names = "--ignore-errors", description = "Skip and list report entries that cannot be read or compared.")
   boolean ignoreErrors;
 
+  @Option(names = "--strict", description = "Fail, pushing nothing, when the upgrade would run a maintainer script or"
+      + " trigger whose effects imagepatch does not reproduce.")
+  boolean strict;
+
   @Option(names = "--allow-overwrite", description = "Allow the patched tag to be the image's own tag.")
   boolean allowOverwrite;
 
@@ -177,7 +181,7 @@ final class PatchCommand implements Callable<Integer> {
       PatchRequest.Builder b = PatchRequest.builder(src, from.kind() == ImageLocation.Kind.REGISTRY
           ? from.image().reference() : from.reference())
           .reports(parsed).perPlatformTags(perPlatformTags).concurrency(concurrency)
-          .ignoreErrors(ignoreErrors).dryRun(dryRun).ignoreValidUntil(ignoreValidUntil)
+          .ignoreErrors(ignoreErrors).dryRun(dryRun).strict(strict).ignoreValidUntil(ignoreValidUntil)
           .compression(compression == Compression.zstd ? PatchRequest.Compression.ZSTD : PatchRequest.Compression.GZIP)
           .listener(message -> {
             err.println(message);

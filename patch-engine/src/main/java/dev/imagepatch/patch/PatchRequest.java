@@ -28,6 +28,7 @@ public final class PatchRequest {
   private final int concurrency;
   private final boolean ignoreErrors;
   private final boolean dryRun;
+  private final boolean strict;
   private final Map<String, String> mirrors;
   private final List<String> extraSources;
   private final List<Path> keyrings;
@@ -49,6 +50,7 @@ public final class PatchRequest {
     this.concurrency = b.concurrency;
     this.ignoreErrors = b.ignoreErrors;
     this.dryRun = b.dryRun;
+    this.strict = b.strict;
     this.mirrors = Map.copyOf(b.mirrors);
     this.extraSources = List.copyOf(b.extraSources);
     this.keyrings = List.copyOf(b.keyrings);
@@ -86,6 +88,7 @@ public final class PatchRequest {
     private String tag;
     private boolean ignoreErrors;
     private boolean dryRun;
+    private boolean strict;
     private final Map<String, String> mirrors = new LinkedHashMap<>();
     private final List<String> extraSources = new ArrayList<>();
     private final List<Path> keyrings = new ArrayList<>();
@@ -153,6 +156,15 @@ public final class PatchRequest {
     /** Resolve and build the layer, but push nothing. */
     public Builder dryRun(boolean dry) {
       this.dryRun = dry;
+      return this;
+    }
+
+    /**
+     * Fail, before anything is pushed, when a maintainer script or trigger the upgrade would run
+     * has effects the engine does not reproduce (the "script not run" notes).
+     */
+    public Builder strict(boolean strict) {
+      this.strict = strict;
       return this;
     }
 
@@ -267,6 +279,10 @@ public final class PatchRequest {
 
   public boolean dryRun() {
     return dryRun;
+  }
+
+  public boolean strict() {
+    return strict;
   }
 
   public Map<String, String> mirrors() {

@@ -51,6 +51,17 @@ public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional
     return manifest.map(Descriptor::digest);
   }
 
+  /**
+   * The maintainer scripts and triggers an apt upgrade would have run whose effects were not
+   * reproduced ("script not run: package (script)"), of this image and of every platform.
+   */
+  public List<String> scriptsNotRun() {
+    List<String> out = new java.util.ArrayList<>();
+    notes.stream().filter(n -> n.startsWith("script not run: ")).forEach(out::add);
+    platforms.forEach(p -> p.scriptsNotRun().forEach(n -> out.add(p.platform().map(x -> x + ": ").orElse("") + n)));
+    return out;
+  }
+
   /** True when nothing had to change: every fixable vulnerability was already fixed. */
   public boolean upToDate() {
     return changes.isEmpty() && platforms.stream().allMatch(PatchResult::upToDate);

@@ -75,10 +75,12 @@ public final class DebianBackend implements PatchBackend {
    */
   public static final String HISTORY_MARK = "imagepatch patch layer of ";
 
-  private static final Predicate<String> KEEP = p -> p.equals("var/lib/dpkg/status")
+  static final Predicate<String> KEEP = p -> p.equals("var/lib/dpkg/status")
       || p.startsWith("var/lib/dpkg/status.d/")
       || (p.startsWith("var/lib/dpkg/info/") && (p.endsWith(".list") || p.endsWith(".triggers")))
       || p.equals("var/lib/apt/extended_states")
+      || p.equals(DpkgOverrides.DIVERSIONS) || p.equals(DpkgOverrides.STATOVERRIDE)
+      || p.equals(DpkgOverrides.PASSWD) || p.equals(DpkgOverrides.GROUP)
       // ldconfig's configuration and cache, which the ldconfig trigger rewrites.
       || p.equals(LdCache.CACHE) || p.equals(LdCache.CONF) || p.startsWith(LdCache.CONF + ".d/")
       || p.equals("etc/os-release") || p.equals("usr/lib/os-release")
@@ -90,7 +92,7 @@ public final class DebianBackend implements PatchBackend {
       || p.startsWith(CaCertificates.SHARE + "/") || p.startsWith(CaCertificates.LOCAL + "/")
       || p.startsWith(CaCertificates.ETC + "/");
   /** The ELF facts ldconfig needs of every file named like a shared library, read as it streams by. */
-  private static final MergedFilesystem.Probe SONAMES = new MergedFilesystem.Probe() {
+  static final MergedFilesystem.Probe SONAMES = new MergedFilesystem.Probe() {
     @Override
     public boolean wants(String path) {
       return LdCache.isDso(path.substring(path.lastIndexOf('/') + 1));
@@ -102,7 +104,7 @@ public final class DebianBackend implements PatchBackend {
     }
   };
   /** Conffiles live in /etc: their MD5 decides whether the image changed them. */
-  private static final Predicate<String> HASH = p -> p.startsWith("etc/") || PythonByteCode.isSource(p);
+  static final Predicate<String> HASH = p -> p.startsWith("etc/") || PythonByteCode.isSource(p);
 
   @Override
   public String name() {
@@ -382,7 +384,12 @@ public final class DebianBackend implements PatchBackend {
     // source date epoch is asked for, which clamps every time in the layer.
     long clamp = req.sourceDateEpoch().orElse(Long.MAX_VALUE);
     Path staging = Files.createDirectories(job.resolve("staging"));
-    DebianLayer layer = new DebianLayer(fs, db, arch, staging, epoch, clamp);
+    DebianLayer layer;
+    try {
+      layer = new DebianLayer(fs, db, arch, staging, epoch, clamp);
+    } catch (IllegalArgumentException e) {
+      throw new PatchException(src.describe() + ": " + e.getMessage());
+    }
     layer.addAll(debs);
     Path blob = job.resolve("layer");
     LayerBuilder.Written written = layer.builder().write(blob, req.compression() == PatchRequest.Compression.ZSTD
@@ -400,6 +407,11 @@ public final class DebianBackend implements PatchBackend {
     ImageSurgery.Image patched = ImageSurgery.appendLayer(base, layerDescriptor, written.diffId(), history, Map.of());
     List<String> entries = new ArrayList<>(layer.builder().entries().keySet());
 
+    List<String> notRun = layer.notes().stream().filter(n -> n.startsWith(DebianLayer.SCRIPT_NOT_RUN)).toList();
+    if (req.strict() && !notRun.isEmpty()) {
+      throw new PatchException("--strict: the upgrade would run maintainer scripts or triggers whose effects imagepatch"
+          + " does not reproduce; nothing was pushed:\n  " + String.join("\n  ", notRun));
+    }
     if (req.dryRun()) {
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.of(layerDescriptor), changes,
           List.of(), List.of(), noFix, layer.notes(), entries, bytesRead.get(), 0);

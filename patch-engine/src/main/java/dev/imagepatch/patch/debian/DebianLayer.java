@@ -36,6 +36,8 @@ import java.util.Set;
 final class DebianLayer {
   private static final String INFO = "var/lib/dpkg/info/";
   private static final Set<String> SCRIPTS = Set.of("preinst", "postinst", "prerm", "postrm", "config");
+  /** How notes about maintainer scripts and triggers whose effects were not reproduced begin. */
+  static final String SCRIPT_NOT_RUN = "script not run: ";
 
   /** One package to put in the layer: the installed version it replaces (null for a new one) and the new .deb. */
   record Change(InstalledPackage old, DebArchive deb) {}
@@ -46,6 +48,7 @@ final class DebianLayer {
   private final long epoch;
   private final long clamp;
   private final String architecture;
+  private final DpkgOverrides overrides;
   private final LayerBuilder layer = new LayerBuilder();
   private final List<Change> changes = new ArrayList<>();
   private final Map<String, Paragraph> newStanzas = new LinkedHashMap<>();
@@ -54,6 +57,8 @@ final class DebianLayer {
   private final Map<String, Path> stagedAt = new HashMap<>();
   private final Map<String, PythonByteCode.Source> pythonSources = new HashMap<>();
   private final Set<String> removed = new HashSet<>();
+  /** The maintainer scripts whose work this layer has done, as "package script". */
+  private final Set<String> reproduced = new HashSet<>();
   /** The triggers whose work this layer has done. */
   private final Set<String> processed = new HashSet<>();
   private int staged;
@@ -66,6 +71,9 @@ final class DebianLayer {
   DebianLayer(MergedFilesystem fs, DpkgDatabase db, String architecture, Path staging, long epochSeconds,
       long clampSeconds) {
     this.fs = fs;
+    this.overrides = DpkgOverrides.read(fs.content(DpkgOverrides.DIVERSIONS).orElse(null),
+        fs.content(DpkgOverrides.STATOVERRIDE).orElse(null), fs.content(DpkgOverrides.PASSWD).orElse(null),
+        fs.content(DpkgOverrides.GROUP).orElse(null));
     this.architecture = architecture;
     this.db = db;
     this.staging = staging;
@@ -104,9 +112,31 @@ final class DebianLayer {
     if (all.stream().anyMatch(c -> c.deb().packageName().equals(CaCertificates.PACKAGE))) {
       configureCaCertificates();
       processed.addAll(CaCertificates.TRIGGERS);
+      if (!db.distroless()) {
+        reproduced.add(CaCertificates.PACKAGE + " postinst");
+      }
+    }
+    Optional<Change> tzdata = all.stream().filter(c -> c.deb().packageName().equals(Tzdata.PACKAGE)).findFirst();
+    if (tzdata.isPresent() && !db.distroless()) {
+      Tzdata.Outcome tz = Tzdata.configure(new LayerTree(), tzdata.get().deb().controlMembers().get("config"),
+          fs.content(CaCertificates.DEBCONF).orElse(null));
+      if (tz.localtime() != null) {
+        layer.symlink(Tzdata.LOCALTIME, tz.localtime(), 0, 0, epoch);
+      }
+      byte[] timezone = tz.timezone().getBytes(StandardCharsets.UTF_8);
+      if (!java.util.Arrays.equals(fs.content(Tzdata.TIMEZONE).orElse(null), timezone)) {
+        bytes(Tzdata.TIMEZONE, 0644, timezone);
+      }
+      reproduced.add(Tzdata.PACKAGE + " config");
+      // The postinst's dpkg-maintscript-helper lines finish conversions begun before 2022g-1.
+      if (tzdata.get().old() != null
+          && dev.imagepatch.pkg.deb.DebianVersion.ORDER.compare(tzdata.get().old().version(), "2022g-1~") >= 0) {
+        reproduced.add(Tzdata.PACKAGE + " postinst");
+      }
     }
     runLdconfig();
     writeDatabase(lists);
+    reportScripts();
   }
 
   /** The trust store as ca-certificates' postinst leaves it; see {@link CaCertificates}. */
@@ -137,6 +167,28 @@ final class DebianLayer {
       bytes(dir + "/" + CaCertificates.BUNDLE, 0644, o.bundle());
     }
     notes.addAll(o.notes());
+  }
+
+  /**
+   * One note per maintainer script an apt upgrade would run that this layer did not reproduce:
+   * the old version's prerm and postrm, the new one's preinst, config and postinst.
+   */
+  private void reportScripts() {
+    for (Change c : changes) {
+      String name = c.deb().packageName();
+      for (String script : List.of("preinst", "config", "postinst")) {
+        if (c.deb().controlMembers().containsKey(script) && !reproduced.contains(name + " " + script)) {
+          notes.add(SCRIPT_NOT_RUN + name + " (" + script + ")");
+        }
+      }
+      if (c.old() != null) {
+        for (String script : List.of("prerm", "postrm")) {
+          if (fs.entry(INFO + c.old().infoName() + "." + script).isPresent()) {
+            notes.add(SCRIPT_NOT_RUN + name + " (" + script + " of " + c.old().version() + ")");
+          }
+        }
+      }
+    }
   }
 
   /**
@@ -265,11 +317,17 @@ final class DebianLayer {
       if (path.isEmpty()) {
         return;
       }
-      String target = fs.resolveParent(path);
+      String target = fs.resolveParent(overrides.target(path, deb.packageName()));
       long uid = entry.getLongUserId();
       long gid = entry.getLongGroupId();
       long mtime = entry.getModTime().getTime() / 1000;
       int mode = entry.getMode() & 07777;
+      Optional<DpkgOverrides.StatOverride> so = entry.isSymbolicLink() ? Optional.empty() : overrides.override(path);
+      if (so.isPresent()) {
+        uid = so.get().uid();
+        gid = so.get().gid();
+        mode = so.get().mode();
+      }
       if (entry.isDirectory()) {
         // An existing directory (or a usrmerge symlink to one) keeps its lower-layer self.
         if (fs.entry(target).isEmpty() && !layer.contains(target)) {
@@ -374,7 +432,7 @@ final class DebianLayer {
       newTargets.add(fs.resolveParent(FsEntry.normalize(p)));
     }
     for (String line : infoLines(c.old(), "list")) {
-      String target = fs.resolveParent(FsEntry.normalize(line));
+      String target = fs.resolveParent(overrides.target(FsEntry.normalize(line), c.deb().packageName()));
       if (target.isEmpty() || newTargets.contains(target) || keptByOthers.contains(target) || written.contains(target)) {
         continue;
       }
@@ -468,7 +526,7 @@ final class DebianLayer {
     }
     List<Triggers.Activation> unprocessed = activations.stream().filter(a -> !processed.contains(a.trigger())).toList();
     for (Triggers.Activation a : unprocessed) {
-      String note = "script not run: " + a.interested() + " (trigger " + a.trigger() + ", activated by " + a.activator()
+      String note = SCRIPT_NOT_RUN + a.interested() + " (trigger " + a.trigger() + ", activated by " + a.activator()
           + "; left pending for dpkg)";
       if (!notes.contains(note)) {
         notes.add(note);
