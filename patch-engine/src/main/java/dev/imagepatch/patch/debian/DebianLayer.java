@@ -134,6 +134,9 @@ final class DebianLayer {
         reproduced.add(Tzdata.PACKAGE + " postinst");
       }
     }
+    if (!db.distroless()) {
+      updateAlternatives();
+    }
     runLdconfig();
     writeDatabase(lists);
     reportScripts();
@@ -167,6 +170,30 @@ final class DebianLayer {
       bytes(dir + "/" + CaCertificates.BUNDLE, 0644, o.bundle());
     }
     notes.addAll(o.notes());
+  }
+
+  /** The postinsts' {@code update-alternatives --install} calls; see {@link Alternatives}. */
+  private void updateAlternatives() throws IOException {
+    List<Alternatives.Install> installs = new ArrayList<>();
+    for (Change c : changes) {
+      Alternatives.Calls calls = Alternatives.parse(c.deb().controlMembers().get("postinst"));
+      if (!calls.understood()) {
+        notes.add(SCRIPT_NOT_RUN + c.deb().packageName() + " (postinst: update-alternatives built from shell"
+            + " variables; the alternatives are left as they were)");
+      }
+      installs.addAll(calls.installs());
+    }
+    if (installs.isEmpty()) {
+      return;
+    }
+    Alternatives.Outcome o = Alternatives.apply(new LayerTree(), installs);
+    o.adminFiles().forEach((path, content) -> bytes(path, 0644, content));
+    o.removed().forEach(p -> layer.whiteout(fs.resolveParent(p)));
+    o.links().forEach((link, target) -> layer.symlink(fs.resolveParent(link), target, 0, 0, epoch));
+    if (!o.adminFiles().isEmpty() || !o.links().isEmpty()) {
+      notes.add("alternatives updated as update-alternatives would: " + String.join(", ", o.adminFiles().keySet()
+          .stream().map(p -> p.substring(Alternatives.ADMIN.length())).toList()));
+    }
   }
 
   /**
