@@ -60,7 +60,9 @@ class DistrolessPatchE2ETest {
       for (Path deb : files.sorted().toList()) {
         Commands.run("dpkg-deb", "-x", deb.toString(), rootfs.toString());
         String name = Commands.runText("dpkg-deb", "--field", deb.toString(), "Package").strip();
-        Files.write(statusD.resolve(name), Commands.run("dpkg-deb", "--field", deb.toString()));
+        // status.d files as distroless writes them: the control file with a Status line.
+        String fields = Commands.runText("dpkg-deb", "--field", deb.toString());
+        Files.writeString(statusD.resolve(name), fields.replaceFirst("\n", "\nStatus: install ok installed\n"));
         Path control = Files.createDirectories(work.resolve("control-" + name));
         Commands.run("dpkg-deb", "-e", deb.toString(), control.toString());
         if (Files.exists(control.resolve("md5sums"))) {
@@ -70,6 +72,15 @@ class DistrolessPatchE2ETest {
       }
     }
     assertEquals(PACKAGES.size(), installed.size());
+    // The builder's trust store: every certificate of the old package trusted, links and bundle made.
+    String conf = "";
+    try (Stream<Path> crts = Files.walk(rootfs.resolve("usr/share/ca-certificates"))) {
+      conf = String.join("\n", crts.filter(p -> p.toString().endsWith(".crt"))
+          .map(p -> rootfs.resolve("usr/share/ca-certificates").relativize(p).toString()).sorted().toList()) + "\n";
+    }
+    Files.writeString(rootfs.resolve("etc/ca-certificates.conf"), conf);
+    DebianFixtures.updateCaCertificates(rootfs);
+    assertTrue(Files.isSymbolicLink(rootfs.resolve("etc/ssl/certs/E-Tugra_Certification_Authority.pem")));
     OciLayout layout = OciLayout.openOrCreate(work.resolve("layout"));
     Manifest base = DebianDemo.image(rootfs, layout, "base", "amd64", 1_700_000_000L);
     String image = registry.host() + "/distroless/base:12";
@@ -121,9 +132,56 @@ class DistrolessPatchE2ETest {
       String stanza = Files.readString(root.resolve("var/lib/dpkg/status.d/" + u.name()));
       assertTrue(stanza.contains("\nVersion: " + u.to() + "\n"), u.name() + " at " + u.to() + ":\n" + stanza);
     }
+    // Each changed package as its new .deb has it: status.d = control + Status, md5sums, every file.
+    Path newDebs = Files.createDirectories(work.resolve("new-debs"));
+    Commands.run("sh", "-c", "cd '" + newDebs + "' && apt-get " + String.join(" ", quoted(updated.options()))
+        + " download " + String.join(" ", upgrades.stream().map(u -> u.name() + "=" + u.to()).toList()));
+    try (Stream<Path> files = Files.list(newDebs)) {
+      for (Path deb : files.sorted().toList()) {
+        String name = Commands.runText("dpkg-deb", "--field", deb.toString(), "Package").strip();
+        String control = Commands.runText("dpkg-deb", "--field", deb.toString());
+        assertEquals(control.replaceFirst("\n", "\nStatus: install ok installed\n"),
+            Files.readString(root.resolve("var/lib/dpkg/status.d/" + name)), name);
+        Path ctl = Files.createDirectories(work.resolve("new-control-" + name));
+        Commands.run("dpkg-deb", "-e", deb.toString(), ctl.toString());
+        assertEquals(Files.readString(ctl.resolve("md5sums")),
+            Files.readString(root.resolve("var/lib/dpkg/status.d/" + name + ".md5sums")), name);
+        List<String> conffiles = Files.exists(ctl.resolve("conffiles"))
+            ? Files.readAllLines(ctl.resolve("conffiles")) : List.of();
+        Path x = Files.createDirectories(work.resolve("new-files-" + name));
+        Commands.run("dpkg-deb", "-x", deb.toString(), x.toString());
+        try (Stream<Path> walk = Files.walk(x)) {
+          for (Path f : walk.toList()) {
+            String rel = x.relativize(f).toString();
+            if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) || conffiles.contains("/" + rel)) {
+              continue;
+            }
+            assertEquals(describe(f), describe(root.resolve(rel)), name + ": /" + rel);
+          }
+        }
+      }
+    }
+
+    // The trust store is rebuilt: the real tool, run over the patched tree, finds nothing to change.
+    Map<String, String> ours = DebianFixtures.trustStore(root);
+    assertFalse(ours.containsKey("E-Tugra_Certification_Authority.pem"), "a withdrawn root left the store");
+    assertTrue(Files.readString(root.resolve("etc/ca-certificates.conf"))
+        .contains("\n!mozilla/E-Tugra_Certification_Authority.crt\n"));
+    DebianFixtures.updateCaCertificates(root);
+    assertEquals(DebianFixtures.trustStore(root), ours);
+
     String version = DebianFixtures.chroot(root, "/usr/bin/openssl", "version");
     String openssl = upgrades.stream().filter(u -> u.name().equals("openssl")).findFirst().orElseThrow().to();
     assertTrue(version.startsWith("OpenSSL " + openssl.substring(0, openssl.indexOf('-'))), version);
+  }
+
+  /** Type, mode, owner, link target and content digest of a path. */
+  private static String describe(Path p) throws Exception {
+    java.util.Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    String what = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
+        : "file " + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(Files.readAllBytes(p)));
+    return what + " " + Integer.toOctalString((Integer) a.get("mode")) + " " + a.get("uid") + ":" + a.get("gid");
   }
 
   private static List<String> quoted(String[] options) {

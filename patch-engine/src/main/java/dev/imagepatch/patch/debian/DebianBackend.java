@@ -79,7 +79,7 @@ public final class DebianBackend implements PatchBackend {
       || p.startsWith("var/lib/dpkg/status.d/")
       || (p.startsWith("var/lib/dpkg/info/") && (p.endsWith(".list") || p.endsWith(".triggers")))
       || p.equals("var/lib/apt/extended_states")
-      || p.equals(DpkgOverrides.DIVERSIONS) || p.equals(DpkgOverrides.STATOVERRIDE)
+      || p.startsWith(Alternatives.ADMIN) || p.equals(DpkgOverrides.DIVERSIONS) || p.equals(DpkgOverrides.STATOVERRIDE)
       || p.equals(DpkgOverrides.PASSWD) || p.equals(DpkgOverrides.GROUP)
       // ldconfig's configuration and cache, which the ldconfig trigger rewrites.
       || p.equals(LdCache.CACHE) || p.equals(LdCache.CONF) || p.startsWith(LdCache.CONF + ".d/")

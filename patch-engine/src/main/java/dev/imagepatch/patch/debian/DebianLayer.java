@@ -112,9 +112,9 @@ final class DebianLayer {
     if (all.stream().anyMatch(c -> c.deb().packageName().equals(CaCertificates.PACKAGE))) {
       configureCaCertificates();
       processed.addAll(CaCertificates.TRIGGERS);
-      if (!db.distroless()) {
-        reproduced.add(CaCertificates.PACKAGE + " postinst");
-      }
+      reproduced.add(CaCertificates.PACKAGE + " postinst");
+      // The config script's work (which certificates to trust) is part of what the postinst step does.
+      reproduced.add(CaCertificates.PACKAGE + " config");
     }
     Optional<Change> tzdata = all.stream().filter(c -> c.deb().packageName().equals(Tzdata.PACKAGE)).findFirst();
     if (tzdata.isPresent() && !db.distroless()) {
@@ -144,11 +144,8 @@ final class DebianLayer {
 
   /** The trust store as ca-certificates' postinst leaves it; see {@link CaCertificates}. */
   private void configureCaCertificates() throws IOException {
-    if (db.distroless()) {
-      notes.add("/etc/ssl/certs: the image has no package manager state, so the trust bundle is left as the image"
-          + " built it; the new certificates are in /" + CaCertificates.SHARE);
-      return;
-    }
+    // Distroless images too: their builders ran update-ca-certificates (or its equivalent) once, and the
+    // withdrawn roots must leave their bundle as they leave a full image's.
     CaCertificates.Outcome o = CaCertificates.configure(new LayerTree());
     if (o.conf() != null) {
       if (o.confOld() != null) {
@@ -472,6 +469,9 @@ final class DebianLayer {
   }
 
   private List<String> infoLines(InstalledPackage p, String kind) {
+    if (kind.equals("list") && p.statusFile() != null) {
+      return distrolessList(p);
+    }
     byte[] bytes = fs.content(INFO + p.infoName() + "." + kind).orElse(null);
     if (bytes == null) {
       return List.of();
@@ -485,12 +485,46 @@ final class DebianLayer {
     return out;
   }
 
+  /**
+   * A distroless image keeps no file lists; its {@code status.d/<pkg>.md5sums} names the package's
+   * regular files (conffiles, links and directories aside), which is what removal needs.
+   */
+  private List<String> distrolessList(InstalledPackage p) {
+    byte[] bytes = fs.content("var/lib/dpkg/status.d/" + p.statusFile() + ".md5sums").orElse(null);
+    if (bytes == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+      String[] f = line.strip().split("\\s+", 2);
+      if (f.length == 2) {
+        out.add("/" + FsEntry.normalize(f[1]));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A status.d file: the control file, with {@code Status: install ok installed} after the
+   * {@code Package} line when the image's files carry one.
+   */
+  static byte[] statusD(byte[] control, boolean withStatus) {
+    if (!withStatus) {
+      return control;
+    }
+    String text = new String(control, StandardCharsets.UTF_8);
+    int eol = text.indexOf('\n');
+    String out = text.substring(0, eol + 1) + "Status: install ok installed\n" + text.substring(eol + 1);
+    return out.getBytes(StandardCharsets.UTF_8);
+  }
+
   /** info/ files (or status.d files on distroless images) of one changed package. */
   private void writeInfo(Change c, List<String> list) throws IOException {
     DebArchive deb = c.deb();
     if (db.distroless()) {
       String name = c.old() != null && c.old().statusFile() != null ? c.old().statusFile() : deb.packageName();
-      bytes("var/lib/dpkg/status.d/" + name, 0644, deb.controlMembers().get("control"));
+      bytes("var/lib/dpkg/status.d/" + name, 0644, statusD(deb.controlMembers().get("control"),
+          c.old() != null && c.old().stanza().get("Status").isPresent()));
       byte[] md5sums = deb.controlMembers().get("md5sums");
       if (md5sums != null) {
         bytes("var/lib/dpkg/status.d/" + name + ".md5sums", 0644, md5sums);
