@@ -171,6 +171,19 @@ class DebianPatchE2ETest {
     assertTrue(r.out().contains("\n  var/lib/dpkg/status\n"), "the layer's files are listed");
     assertTrue(r.out().contains("  openssl "), r.out());
     assertFalse(registry.client().listTags("debian").contains("12-dry"));
+    // nginx's postinst (services, log directories) is not reproduced: the result says so.
+    assertTrue(r.out().contains("Note: script not run: nginx (postinst)"), r.out());
+  }
+
+  @Test
+  @Order(3)
+  void strictRefusesWhatItCannotReproduceAndPushesNothing() throws Exception {
+    CliRun r = CliRun.of("patch", "-i", image, "-r", report.toString(), "--strict", "--push", "-t", "12-strict",
+        "--cache", work.resolve("cache").toString());
+    assertEquals(1, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("--strict: the upgrade would run maintainer scripts or triggers"), r.err());
+    assertTrue(r.err().contains("script not run: nginx (postinst)"), r.err());
+    assertFalse(registry.client().listTags("debian").contains("12-strict"));
   }
 
   @Test
