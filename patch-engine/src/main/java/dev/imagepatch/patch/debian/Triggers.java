@@ -48,15 +48,12 @@ final class Triggers {
   List<Activation> activations(String pkg, byte[] triggersFile, List<String> paths) {
     Map<String, Activation> out = new LinkedHashMap<>();
     for (String[] d : directives(triggersFile)) {
-      boolean await = switch (d[0]) {
+      Boolean await = switch (d[0]) {
         case "activate", "activate-await" -> true;
         case "activate-noawait" -> false;
-        default -> {
-          d = null;
-          yield false;
-        }
+        default -> null;
       };
-      if (d == null) {
+      if (await == null) {
         continue;
       }
       for (Interest i : interests) {
