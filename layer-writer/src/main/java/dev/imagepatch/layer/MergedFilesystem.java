@@ -126,7 +126,14 @@ public final class MergedFilesystem {
               contents.put(path, tar.readAllBytes());
             } else if (spool.test(path)) {
               Path file = spoolDirectory.resolve(Integer.toString(spooled.size()));
-              Files.copy(tar, file);
+              if (hash.test(path)) {
+                // Hashed as it is copied: the content is read once either way.
+                MessageDigest digest = md5Digest();
+                Files.copy(new java.security.DigestInputStream(tar, digest), file);
+                md5.put(path, HexFormat.of().formatHex(digest.digest()));
+              } else {
+                Files.copy(tar, file);
+              }
               spooled.put(path, file);
             } else if (probe.wants(path)) {
               String summary = probe.probe(tar);
@@ -163,14 +170,18 @@ public final class MergedFilesystem {
   }
 
   private static String md5(InputStream in) throws IOException {
+    MessageDigest md = md5Digest();
+    byte[] buf = new byte[1 << 16];
+    int n;
+    while ((n = in.read(buf)) >= 0) {
+      md.update(buf, 0, n);
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static MessageDigest md5Digest() {
     try {
-      MessageDigest md = MessageDigest.getInstance("MD5");
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
+      return MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -106,6 +106,12 @@ public final class DebianBackend implements PatchBackend {
   /** Conffiles live in /etc: their MD5 decides whether the image changed them. */
   static final Predicate<String> HASH = p -> p.startsWith("etc/") || PythonByteCode.isSource(p);
 
+  /**
+   * Contents copied to disk as the layers stream: byte-code, whose headers may be rewritten, and
+   * /etc, small and the only place a changed file may have to be kept aside as {@code .dpkg-old}.
+   */
+  static final Predicate<String> SPOOL = p -> PythonByteCode.isByteCode(p) || p.startsWith("etc/");
+
   @Override
   public String name() {
     return "native";
@@ -321,8 +327,8 @@ public final class DebianBackend implements PatchBackend {
     out.step(String.format(Locale.ROOT, "reading %d layers (%s) of %s", baseLayers.size(), Sizes.human(total),
         src.describe()));
     Path job = ctx.newDirectory();
-    MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), KEEP, HASH,
-        PythonByteCode::isByteCode, Files.createDirectories(job.resolve("spool")), SONAMES);
+    MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), KEEP, HASH, SPOOL,
+        Files.createDirectories(job.resolve("spool")), SONAMES);
     checkOs(fs, family, report.map(Report::source).orElse("the image"));
     DpkgDatabase db = database(fs);
 

@@ -52,6 +52,10 @@ final class DebianLayer {
   private final LayerBuilder layer = new LayerBuilder();
   private final List<Change> changes = new ArrayList<>();
   private final Map<String, Paragraph> newStanzas = new LinkedHashMap<>();
+  /** Per package, the MD5 of each regular file in archive order, for packages that ship no md5sums. */
+  private final Map<String, Map<String, String>> md5ByPackage = new HashMap<>();
+  /** Per package, the obsolete conffiles dpkg keeps (path, recorded hash), in its order. */
+  private final Map<String, Map<String, String>> obsoleteByPackage = new HashMap<>();
   private final List<String> notes = new ArrayList<>();
   private final Set<String> written = new HashSet<>();
   private final Map<String, Path> stagedAt = new HashMap<>();
@@ -99,7 +103,16 @@ final class DebianLayer {
     }
     Set<String> keptByOthers = pathsOfUnchangedPackages();
     for (Change c : all) {
-      whiteoutRemoved(c, lists.get(c), keptByOthers);
+      Map<String, String> obsolete = obsoleteConffiles(c, lists.get(c));
+      whiteoutRemoved(c, lists.get(c), keptByOthers, obsolete.keySet());
+      removeOnUpgrade(c);
+      if (!obsolete.isEmpty()) {
+        // dpkg keeps them on disk and in the package's list, after the new version's files.
+        obsolete.keySet().forEach(path -> lists.get(c).add("/" + path));
+        String name = c.deb().packageName();
+        newStanzas.put(name, StatusStanzas.withObsolete(newStanzas.get(name), obsolete));
+        obsoleteByPackage.put(name, obsolete);
+      }
     }
     PythonByteCode.Outcome pyc = PythonByteCode.refresh(fs, layer, pythonSources, removed, staging, epoch);
     if (pyc.refreshed() + pyc.removed() > 0) {
@@ -334,7 +347,7 @@ final class DebianLayer {
     deb.conffiles().forEach(p -> conffiles.add(FsEntry.normalize(p)));
     Map<String, String> oldConffiles = oldConffiles(c.old());
     List<String> list = new ArrayList<>();
-    Map<String, String> md5 = new HashMap<>();
+    Map<String, String> md5 = new LinkedHashMap<>();
     deb.readData((entry, content) -> {
       String path = FsEntry.normalize(entry.getName());
       list.add(path.isEmpty() ? "/." : "/" + path);
@@ -363,6 +376,10 @@ final class DebianLayer {
       } else if (entry.isLink()) {
         layer.hardlink(target, fs.resolveParent(FsEntry.normalize(entry.getLinkName())), mode, uid, gid, mtime);
         written.add(target);
+        String linked = md5.get(FsEntry.normalize(entry.getLinkName()));
+        if (linked != null) {
+          md5.put(path, linked);
+        }
       } else if (DebArchive.isRegularFile(entry)) {
         Path file = staging.resolve(Integer.toString(staged++));
         String sum = stage(content, file);
@@ -383,7 +400,9 @@ final class DebianLayer {
         throw new IOException(deb.file() + ": " + path + " is a device or FIFO, which a patch layer does not carry");
       }
     });
-    newStanzas.put(deb.packageName(), StatusStanzas.installed(deb.control(), deb.conffiles(), md5));
+    newStanzas.put(deb.packageName(), StatusStanzas.installed(deb.control(), deb.conffileEntries(), md5,
+        c.old() == null ? null : c.old().stanza()));
+    md5ByPackage.put(deb.packageName(), md5);
     return list;
   }
 
@@ -417,18 +436,45 @@ final class DebianLayer {
     return target + ".dpkg-dist";
   }
 
+  /** The hashes the old version's stanza records for its conffiles, by path without the leading "/". */
   private static Map<String, String> oldConffiles(InstalledPackage old) {
     Map<String, String> out = new HashMap<>();
-    if (old == null) {
-      return out;
-    }
-    for (String line : old.stanza().lines("Conffiles")) {
-      String[] f = line.split("\\s+");
-      if (f.length >= 2) {
-        out.put(FsEntry.normalize(f[0]), f[1]);
-      }
+    if (old != null) {
+      StatusStanzas.recorded(old.stanza()).forEach((path, md5) -> out.put(FsEntry.normalize(path), md5));
     }
     return out;
+  }
+
+  /**
+   * The conffiles the new version asks dpkg to remove ({@code remove-on-upgrade}): gone when the
+   * image has them as recorded, else kept aside as {@code .dpkg-old}, as dpkg does when it unpacks.
+   */
+  private void removeOnUpgrade(Change c) throws IOException {
+    Map<String, String> recorded = oldConffiles(c.old());
+    for (DebArchive.Conffile conffile : c.deb().conffileEntries()) {
+      if (!conffile.removeOnUpgrade()) {
+        continue;
+      }
+      String path = FsEntry.normalize(conffile.path());
+      String target = fs.resolveParent(path);
+      Optional<FsEntry> e = fs.entry(target);
+      if (e.isEmpty() || e.get().type() != FsEntry.Type.FILE || layer.contains(target)) {
+        continue;
+      }
+      layer.whiteout(target);
+      removed.add(target);
+      if (fs.md5(target).equals(Optional.ofNullable(recorded.get(path)))) {
+        notes.add("/" + path + ": obsolete conffile removed, as the package asks (" + c.deb().packageName() + ")");
+        continue;
+      }
+      Path content = fs.spooled(target).orElseThrow(() -> new IOException("/" + target
+          + ": changed in the image and to be kept as .dpkg-old, but its content was not read"));
+      FsEntry was = e.get();
+      layer.file(target + ".dpkg-old", was.mode(), was.uid(), was.gid(), was.mtimeSeconds(), Files.size(content),
+          () -> Files.newInputStream(content));
+      notes.add("/" + path + ": obsolete conffile changed in the image, kept as /" + target + ".dpkg-old ("
+          + c.deb().packageName() + ")");
+    }
   }
 
   /** Every resolved path listed by an installed package this layer does not change. */
@@ -447,7 +493,32 @@ final class DebianLayer {
     return out;
   }
 
-  private void whiteoutRemoved(Change c, List<String> newList, Set<String> keptByOthers) throws IOException {
+  /**
+   * The old version's conffiles the new one no longer ships and the image still has, with the hash
+   * recorded for them: dpkg keeps these as obsolete. Its order is its own, the old file list read
+   * backwards (it walks that list in reverse when it removes old files).
+   */
+  private Map<String, String> obsoleteConffiles(Change c, List<String> newList) throws IOException {
+    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, String> old = oldConffiles(c.old());
+    if (old.isEmpty()) {
+      return out;
+    }
+    Set<String> shipped = new HashSet<>();
+    c.deb().conffileEntries().forEach(p -> shipped.add(FsEntry.normalize(p.path())));
+    newList.forEach(p -> shipped.add(FsEntry.normalize(p)));
+    List<String> oldList = infoLines(c.old(), "list");
+    for (int i = oldList.size() - 1; i >= 0; i--) {
+      String path = FsEntry.normalize(oldList.get(i));
+      if (old.containsKey(path) && !shipped.contains(path) && fs.entry(fs.resolveParent(path)).isPresent()) {
+        out.put(path, old.get(path));
+      }
+    }
+    return out;
+  }
+
+  private void whiteoutRemoved(Change c, List<String> newList, Set<String> keptByOthers, Set<String> obsolete)
+      throws IOException {
     if (c.old() == null) {
       return;
     }
@@ -457,7 +528,7 @@ final class DebianLayer {
     }
     for (String line : infoLines(c.old(), "list")) {
       String target = fs.resolveParent(overrides.target(FsEntry.normalize(line), c.deb().packageName()));
-      if (target.isEmpty() || newTargets.contains(target) || keptByOthers.contains(target) || written.contains(target)) {
+      if (target.isEmpty() || obsolete.contains(FsEntry.normalize(line)) || newTargets.contains(target) || keptByOthers.contains(target) || written.contains(target)) {
         continue;
       }
       java.util.Optional<FsEntry> e = fs.entry(target);
@@ -546,6 +617,14 @@ final class DebianLayer {
           () -> new java.io.ByteArrayInputStream(m.getValue().content()));
       names.add(path);
     }
+    if (!deb.controlMembers().containsKey("md5sums")) {
+      // dpkg computes the sums of a package that ships none while it unpacks, in archive order.
+      StringBuilder sums = new StringBuilder();
+      md5ByPackage.get(deb.packageName()).forEach((path, sum) -> sums.append(sum).append("  ").append(path).append('\n'));
+      String path = INFO + infoName + ".md5sums";
+      bytes(path, 0644, sums.toString().getBytes(StandardCharsets.UTF_8));
+      names.add(path);
+    }
     // Files of the old version's info/ that the new version does not have go away, as dpkg removes them.
     if (c.old() != null) {
       String prefix = INFO + c.old().infoName() + ".";
@@ -601,7 +680,8 @@ final class DebianLayer {
     for (Change c : changes) {
       String name = c.deb().packageName();
       interim.put(name, immediate.contains(name) ? newStanzas.get(name)
-          : StatusStanzas.unpacked(c.deb().control(), c.deb().conffiles(), c.old() == null ? null : c.old().stanza()));
+          : StatusStanzas.withObsolete(StatusStanzas.unpacked(c.deb().control(), c.deb().conffileEntries(),
+              c.old() == null ? null : c.old().stanza()), obsoleteByPackage.getOrDefault(name, Map.of())));
     }
     bytes("var/lib/dpkg/status", 0644, render(newStanzas, unprocessed));
     Optional<FsEntry> old = fs.entry("var/lib/dpkg/status-old");

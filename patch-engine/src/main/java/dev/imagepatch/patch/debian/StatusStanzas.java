@@ -1,10 +1,13 @@
 package dev.imagepatch.patch.debian;
 
+import dev.imagepatch.pkg.deb.DebArchive;
 import dev.imagepatch.pkg.deb.Paragraph;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Status-file stanzas as dpkg writes them (lib/dpkg/dump.c): its field order, then the others as the control file has them. */
 final class StatusStanzas {
@@ -19,19 +22,17 @@ final class StatusStanzas {
 
   /**
    * The stanza dpkg leaves for an installed package: the package's control fields, {@code Status:
-   * install ok installed}, and {@code Conffiles} with the distributed versions' MD5 sums.
+   * install ok installed}, and {@code Conffiles} with the distributed versions' MD5 sums (by path
+   * without the leading "/"); a conffile the package asks to remove keeps the hash recorded for
+   * the old version.
    */
-  static Paragraph installed(Paragraph control, List<String> conffiles, Map<String, String> md5ByPath) {
+  static Paragraph installed(Paragraph control, List<DebArchive.Conffile> conffiles, Map<String, String> md5ByPath,
+      Paragraph old) {
     List<Paragraph.Field> fields = new ArrayList<>(control.fields());
     fields.add(new Paragraph.Field("Status", "install ok installed"));
-    if (!conffiles.isEmpty()) {
-      StringBuilder value = new StringBuilder();
-      for (String path : conffiles) {
-        String md5 = md5ByPath.get(path.startsWith("/") ? path.substring(1) : path);
-        value.append("\n ").append(path).append(' ').append(md5 == null ? "newconffile" : md5);
-      }
-      fields.add(new Paragraph.Field("Conffiles", value.toString()));
-    }
+    Map<String, String> recorded = recorded(old);
+    addConffiles(fields, conffiles, c -> c.removeOnUpgrade() ? recorded.get(c.path())
+        : md5ByPath.get(c.path().substring(1)));
     return ordered(fields);
   }
 
@@ -40,27 +41,56 @@ final class StatusStanzas {
    * install ok unpacked}, {@code Config-Version} naming the version still configured, and each
    * conffile with the hash recorded for the configured version ({@code newconffile} for new ones).
    */
-  static Paragraph unpacked(Paragraph control, List<String> conffiles, Paragraph old) {
+  static Paragraph unpacked(Paragraph control, List<DebArchive.Conffile> conffiles, Paragraph old) {
     List<Paragraph.Field> fields = new ArrayList<>(control.fields());
     fields.add(new Paragraph.Field("Status", "install ok unpacked"));
-    Map<String, String> recorded = new java.util.HashMap<>();
     if (old != null) {
       old.get("Version").ifPresent(v -> fields.add(new Paragraph.Field("Config-Version", v.strip())));
-      for (String line : old.lines("Conffiles")) {
-        String[] f = line.strip().split("\\s+");
+    }
+    Map<String, String> recorded = recorded(old);
+    addConffiles(fields, conffiles, c -> recorded.get(c.path()));
+    return ordered(fields);
+  }
+
+  /** The hashes a status stanza records for its conffiles, by absolute path. */
+  static Map<String, String> recorded(Paragraph stanza) {
+    Map<String, String> out = new HashMap<>();
+    if (stanza != null) {
+      for (String line : stanza.lines("Conffiles")) {
+        String[] f = line.split("\\s+");
         if (f.length >= 2) {
-          recorded.put(f[0], f[1]);
+          out.put(f[0], f[1]);
         }
       }
     }
-    if (!conffiles.isEmpty()) {
-      StringBuilder value = new StringBuilder();
-      for (String path : conffiles) {
-        value.append("\n ").append(path).append(' ').append(recorded.getOrDefault(path, "newconffile"));
-      }
-      fields.add(new Paragraph.Field("Conffiles", value.toString()));
+    return out;
+  }
+
+  private static void addConffiles(List<Paragraph.Field> fields, List<DebArchive.Conffile> conffiles,
+      Function<DebArchive.Conffile, String> hash) {
+    if (conffiles.isEmpty()) {
+      return;
     }
-    return ordered(fields);
+    StringBuilder value = new StringBuilder();
+    for (DebArchive.Conffile c : conffiles) {
+      String md5 = hash.apply(c);
+      value.append("\n ").append(c.path()).append(' ').append(md5 == null ? "newconffile" : md5)
+          .append(c.removeOnUpgrade() ? " remove-on-upgrade" : "");
+    }
+    fields.add(new Paragraph.Field("Conffiles", value.toString()));
+  }
+
+  /**
+   * A stanza whose {@code Conffiles} go on with the given obsolete ones (path without the leading
+   * "/", recorded hash), flagged as dpkg flags the conffiles a new version no longer ships.
+   */
+  static Paragraph withObsolete(Paragraph stanza, Map<String, String> obsolete) {
+    if (obsolete.isEmpty()) {
+      return stanza;
+    }
+    StringBuilder value = new StringBuilder(stanza.get("Conffiles").orElse(""));
+    obsolete.forEach((path, md5) -> value.append("\n /").append(path).append(' ').append(md5).append(" obsolete"));
+    return with(stanza, "Conffiles", value.toString());
   }
 
   /** A stanza with a field set (replaced, or added in dpkg's place for it). */

@@ -103,7 +103,7 @@ class DebianLayerTest {
   void unpackedStanzaAndImmediateConfiguration() throws Exception {
     DebArchive deb = DebArchive.open(resource("hostname_3.23+nmu1_amd64.deb"));
     DpkgDatabase db = DpkgDatabase.ofStatus(Files.readString(image.resolve("var/lib/dpkg/status")), "status");
-    var stanza = StatusStanzas.unpacked(deb.control().without("Essential"), List.of("/etc/hostname.conf"),
+    var stanza = StatusStanzas.unpacked(deb.control().without("Essential"), List.of(new DebArchive.Conffile("/etc/hostname.conf", false)),
         db.find("hostname", "amd64").orElseThrow().stanza());
     assertEquals("install ok unpacked", stanza.get("Status").orElseThrow());
     assertEquals("3.23", stanza.get("Config-Version").orElseThrow());
@@ -122,7 +122,7 @@ class DebianLayerTest {
     Path base = tmp.resolve("base.tar");
     DirectoryLayer.of(image).write(base, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
     MergedFilesystem fs = MergedFilesystem.read(List.of(() -> Files.newInputStream(base)), DebianBackend.KEEP,
-        DebianBackend.HASH, PythonByteCode::isByteCode, Files.createDirectories(tmp.resolve("spool")),
+        DebianBackend.HASH, DebianBackend.SPOOL, Files.createDirectories(tmp.resolve("spool")),
         DebianBackend.SONAMES);
     DpkgDatabase db = DpkgDatabase.ofStatus(new String(fs.content("var/lib/dpkg/status").orElseThrow(),
         StandardCharsets.UTF_8), "status");

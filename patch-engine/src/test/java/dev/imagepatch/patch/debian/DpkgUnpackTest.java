@@ -1,6 +1,8 @@
 package dev.imagepatch.patch.debian;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.imagepatch.layer.DirectoryLayer;
 import dev.imagepatch.layer.FsEntry;
@@ -72,18 +74,100 @@ class DpkgUnpackTest {
     try (InputStream in = getClass().getResourceAsStream("/debian/" + deb.getFileName())) {
       Files.copy(in, deb);
     }
-    Path dpkgRoot = tmp.resolve("dpkg");
-    Commands.runText("cp", "-a", image.toString(), dpkgRoot.toString());
-    // hostname has no maintainer scripts, so dpkg needs no chroot; libc6 is not in this database.
-    Commands.runText("dpkg", "--root=" + dpkgRoot, "--force-depends", "--force-not-root", "-i", deb.toString());
-
-    Map<String, String> reference = scan(dpkgRoot);
-    Map<String, String> ours = patched(image, deb);
-    assertEquals(reference, ours);
+    Map<String, String> reference = sameAsDpkg(image, deb);
     // Not vacuous: the diversion and the override of the package's path took effect in the reference.
     assertEquals("file 4711 0:50 " + sha256(DebArchive.open(deb), "./bin/hostname"), reference.get("bin/hostname.distrib"));
     assertEquals("file 644 0:0 " + sha256(Files.readAllBytes(image.resolve("bin/hostname"))), reference.get("bin/hostname"));
     assertEquals("file 750 0:50", reference.get("usr/share/doc/hostname/copyright").substring(0, 13));
+  }
+
+  @Test
+  void conffilesTheNewVersionDropsStayAsObsolete() throws Exception {
+    Path image = Files.createDirectories(tmp.resolve("image"));
+    for (String dir : List.of("info", "updates")) {
+      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
+    }
+    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    // Version 1 installed by dpkg itself; its conffiles in an order that is not the file list's.
+    Commands.runText("dpkg", "--root=" + image, "-i", build("1", "q.conf", "a.conf", "z.conf", "m.conf", "b.conf")
+        .toString());
+    Files.writeString(image.resolve("etc/q.conf"), "the administrator's\n");
+    Files.delete(image.resolve("etc/z.conf"));
+    Map<String, String> reference = sameAsDpkg(image, build("2", "m.conf", "n.conf"));
+
+    String status = Files.readString(tmp.resolve("dpkg/var/lib/dpkg/status"));
+    assertTrue(status.contains(" /etc/q.conf " + md5("q.conf 1\n") + " obsolete\n /etc/b.conf "), status);
+    assertFalse(status.contains("z.conf"), "a deleted obsolete conffile is forgotten");
+    assertEquals("file 644 0:0 " + sha256("the administrator's\n".getBytes(StandardCharsets.UTF_8)),
+        reference.get("etc/q.conf"));
+  }
+
+  @Test
+  void conffilesTheNewVersionAsksToRemoveGoOrAreKeptAside() throws Exception {
+    Path image = Files.createDirectories(tmp.resolve("image"));
+    for (String dir : List.of("info", "updates")) {
+      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
+    }
+    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    Commands.runText("dpkg", "--root=" + image, "-i", build("1", "a.conf", "b.conf", "c.conf").toString());
+    Files.writeString(image.resolve("etc/c.conf"), "the administrator's\n");
+    Files.writeString(image.resolve("etc/x.conf"), "never the package's\n");
+    Map<String, String> reference = sameAsDpkg(image, build("2", "a.conf", "remove-on-upgrade /etc/b.conf",
+        "remove-on-upgrade /etc/c.conf", "remove-on-upgrade /etc/x.conf"));
+
+    assertFalse(reference.containsKey("etc/b.conf"), "unchanged: removed");
+    assertEquals("file 644 0:0 " + sha256("the administrator's\n".getBytes(StandardCharsets.UTF_8)),
+        reference.get("etc/c.conf.dpkg-old"));
+    assertTrue(reference.containsKey("etc/x.conf.dpkg-old"), "not recorded as shipped: kept aside");
+    String status = Files.readString(tmp.resolve("dpkg/var/lib/dpkg/status"));
+    assertTrue(status.contains(" /etc/x.conf newconffile remove-on-upgrade\n"), status);
+  }
+
+  /**
+   * A package "demo" built by dpkg-deb with the named conffiles in /etc, in that order; an entry
+   * "remove-on-upgrade /etc/NAME" is written to the conffiles member as it is, with no file.
+   */
+  private Path build(String version, String... conffiles) throws Exception {
+    Path dir = tmp.resolve("demo" + version);
+    Files.createDirectories(dir.resolve("DEBIAN"));
+    Files.createDirectories(dir.resolve("etc"));
+    Files.createDirectories(dir.resolve("usr/share/demo"));
+    Files.writeString(dir.resolve("DEBIAN/control"), "Package: demo\nVersion: " + version
+        + "\nArchitecture: all\nMaintainer: imagepatch tests <tests@imagepatch.invalid>\nDescription: demo\n");
+    StringBuilder list = new StringBuilder();
+    for (String name : conffiles) {
+      if (name.startsWith("remove-on-upgrade ")) {
+        list.append(name).append('\n');
+        continue;
+      }
+      Files.writeString(dir.resolve("etc").resolve(name), name + " " + version + "\n");
+      list.append("/etc/").append(name).append('\n');
+    }
+    Files.writeString(dir.resolve("DEBIAN/conffiles"), list);
+    Files.writeString(dir.resolve("usr/share/demo/data" + version), version);
+    Path deb = tmp.resolve("demo_" + version + "_all.deb");
+    Commands.runText("dpkg-deb", "--root-owner-group", "-b", dir.toString(), deb.toString());
+    return deb;
+  }
+
+  /**
+   * Upgrades a copy of the image with {@code dpkg -i} (old conffiles kept, as apt's
+   * {@code --force-confold} does), asserts the patch layer over the image gives the same tree, and
+   * returns that tree.
+   */
+  private Map<String, String> sameAsDpkg(Path image, Path deb) throws Exception {
+    Path dpkgRoot = tmp.resolve("dpkg");
+    Commands.runText("cp", "-a", image.toString(), dpkgRoot.toString());
+    // The packages here have no maintainer scripts, so dpkg needs no chroot; libc6 is not in these databases.
+    Commands.runText("dpkg", "--root=" + dpkgRoot, "--force-depends", "--force-confold", "-i", deb.toString());
+    Map<String, String> reference = scan(dpkgRoot);
+    assertEquals(reference, patched(image, deb));
+    return reference;
+  }
+
+  private static String md5(String content) throws Exception {
+    return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+        .digest(content.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** What dpkg leaves behind that is its own bookkeeping of one run, and what apt adds on top. */
@@ -122,13 +206,14 @@ class DpkgUnpackTest {
     Path base = tmp.resolve("base.tar");
     DirectoryLayer.of(image).write(base, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
     MergedFilesystem fs = MergedFilesystem.read(List.of(() -> Files.newInputStream(base)), DebianBackend.KEEP,
-        DebianBackend.HASH, PythonByteCode::isByteCode, Files.createDirectories(tmp.resolve("spool")),
+        DebianBackend.HASH, DebianBackend.SPOOL, Files.createDirectories(tmp.resolve("spool")),
         DebianBackend.SONAMES);
     DpkgDatabase db = DpkgDatabase.ofStatus(new String(fs.content("var/lib/dpkg/status").orElseThrow(),
         StandardCharsets.UTF_8), "status");
     DebianLayer layer = new DebianLayer(fs, db, "amd64", Files.createDirectories(tmp.resolve("staging")),
         1_700_000_000L, Long.MAX_VALUE);
-    layer.addAll(List.of(new DebianLayer.Change(db.find("hostname", "amd64").orElseThrow(), DebArchive.open(deb))));
+    DebArchive archive = DebArchive.open(deb);
+    layer.addAll(List.of(new DebianLayer.Change(db.find(archive.packageName(), "amd64").orElseThrow(), archive)));
     Path tar = tmp.resolve("layer.tar");
     layer.builder().write(tar, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
     MergedFilesystem merged = MergedFilesystem.read(

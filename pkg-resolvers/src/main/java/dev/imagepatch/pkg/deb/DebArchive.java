@@ -220,18 +220,41 @@ public final class DebArchive {
     return out;
   }
 
-  /** The conffiles: absolute paths, in file order. */
-  public List<String> conffiles() {
+  /**
+   * A line of the conffiles member: an absolute path, and whether the package asks dpkg to remove
+   * the file on upgrade instead of shipping it (the {@code remove-on-upgrade} flag of dpkg 1.20).
+   */
+  public record Conffile(String path, boolean removeOnUpgrade) {}
+
+  /** The conffiles member's entries, in file order. */
+  public List<Conffile> conffileEntries() throws IOException {
     byte[] bytes = controlMembers.get("conffiles");
-    List<String> out = new ArrayList<>();
-    if (bytes != null) {
-      for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
-        if (!line.isBlank()) {
-          out.add(line.strip());
-        }
+    List<Conffile> out = new ArrayList<>();
+    if (bytes == null) {
+      return out;
+    }
+    int n = 0;
+    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+      n++;
+      String l = line.strip();
+      if (l.isEmpty()) {
+        continue;
+      }
+      if (l.startsWith("/")) {
+        out.add(new Conffile(l, false));
+      } else if (l.startsWith("remove-on-upgrade /")) {
+        out.add(new Conffile(l.substring("remove-on-upgrade ".length()).strip(), true));
+      } else {
+        throw new IOException(file + ": conffiles line " + n + " is neither a path nor 'remove-on-upgrade <path>': "
+            + l);
       }
     }
     return out;
+  }
+
+  /** The conffiles the package ships: absolute paths, in file order. */
+  public List<String> conffiles() throws IOException {
+    return conffileEntries().stream().filter(c -> !c.removeOnUpgrade()).map(Conffile::path).toList();
   }
 
   /** The data archive's compression, from its member name: none, gz, xz, zst, bz2 or lzma. */
