@@ -78,6 +78,7 @@ public final class DebianBackend implements PatchBackend {
   static final Predicate<String> KEEP = p -> p.equals("var/lib/dpkg/status")
       || p.startsWith("var/lib/dpkg/status.d/")
       || (p.startsWith("var/lib/dpkg/info/") && (p.endsWith(".list") || p.endsWith(".triggers")))
+      || p.startsWith(DebianLayer.TRIGGERS_DIR + "/")
       || p.equals("var/lib/apt/extended_states")
       || p.startsWith(Alternatives.ADMIN) || p.equals(DpkgOverrides.DIVERSIONS) || p.equals(DpkgOverrides.STATOVERRIDE)
       || p.equals(DpkgOverrides.PASSWD) || p.equals(DpkgOverrides.GROUP)

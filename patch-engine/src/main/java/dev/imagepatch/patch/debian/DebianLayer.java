@@ -38,6 +38,7 @@ final class DebianLayer {
   private static final Set<String> SCRIPTS = Set.of("preinst", "postinst", "prerm", "postrm", "config");
   /** How notes about maintainer scripts and triggers whose effects were not reproduced begin. */
   static final String SCRIPT_NOT_RUN = "script not run: ";
+  static final String TRIGGERS_DIR = "var/lib/dpkg/triggers";
 
   /** One package to put in the layer: the installed version it replaces (null for a new one) and the new .deb. */
   record Change(InstalledPackage old, DebArchive deb) {}
@@ -683,6 +684,15 @@ final class DebianLayer {
           : StatusStanzas.withObsolete(StatusStanzas.unpacked(c.deb().control(), c.deb().conffileEntries(),
               c.old() == null ? null : c.old().stanza()), obsoleteByPackage.getOrDefault(name, Map.of())));
     }
+    Triggers.Registry registry = new Triggers.Registry(fs.contentsUnder(TRIGGERS_DIR));
+    changes.forEach(c -> registry.reregister(c.deb().packageName(), c.deb().controlMembers().get("triggers")));
+    registry.changed().forEach((name, content) -> {
+      if (content == null) {
+        layer.whiteout(TRIGGERS_DIR + "/" + name);
+      } else {
+        bytes(TRIGGERS_DIR + "/" + name, 0644, content);
+      }
+    });
     bytes("var/lib/dpkg/status", 0644, render(newStanzas, unprocessed));
     Optional<FsEntry> old = fs.entry("var/lib/dpkg/status-old");
     bytes("var/lib/dpkg/status-old", old.map(FsEntry::mode).orElse(0644), render(interim, activations));
@@ -690,6 +700,12 @@ final class DebianLayer {
   }
 
   /** The status file: the image's stanzas with the given ones in their place, and triggers pending. */
+  /** The version of a changed package that was configured before this layer, if any. */
+  private Optional<String> configuredBefore(String name) {
+    return changes.stream().filter(c -> c.deb().packageName().equals(name) && c.old() != null).findFirst()
+        .flatMap(c -> c.old().stanza().get("Version")).map(String::strip);
+  }
+
   private byte[] render(Map<String, Paragraph> replacing, List<Triggers.Activation> pendingActivations) {
     Map<String, Set<String>> pending = Triggers.pending(pendingActivations);
     Map<String, Set<String>> awaited = new LinkedHashMap<>();
@@ -728,6 +744,11 @@ final class DebianLayer {
         p = StatusStanzas.with(p, "Triggers-Awaited", String.join(" ", awaits));
         if (state.endsWith(" installed")) {
           p = StatusStanzas.with(p, "Status", state.substring(0, state.lastIndexOf(' ')) + " triggers-awaited");
+          // Until the awaited triggers run, dpkg still names the version configured before as such.
+          Optional<String> before = configuredBefore(name);
+          if (before.isPresent()) {
+            p = StatusStanzas.with(p, "Config-Version", before.get());
+          }
         }
       }
       Set<String> names = pending.get(name);

@@ -79,6 +79,69 @@ final class Triggers {
     return out;
   }
 
+  /**
+   * dpkg's registry of interests under {@code var/lib/dpkg/triggers/}: {@code File}, a line
+   * "path package" per file trigger, and a file per named trigger, a package per line; a
+   * {@code /noawait} suffix marks noawait interests. Unpacking a package drops its lines and
+   * appends its new interests, so an upgraded package's lines move to the end even when they did
+   * not change; a file left empty goes.
+   */
+  static final class Registry {
+    static final String FILE = "File";
+    private final Map<String, List<String>> files = new LinkedHashMap<>();
+    private final Map<String, List<String>> before = new LinkedHashMap<>();
+
+    /** The registry as the image has it: the directory's files by name (Lock and Unincorp aside). */
+    Registry(Map<String, byte[]> current) {
+      current.forEach((name, bytes) -> {
+        if (!name.equals("Lock") && !name.equals("Unincorp")) {
+          List<String> lines = new ArrayList<>();
+          for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+              lines.add(line);
+            }
+          }
+          files.put(name, lines);
+          before.put(name, List.copyOf(lines));
+        }
+      });
+    }
+
+    /** Replaces a package's interests with those of its new {@code triggers} control file. */
+    void reregister(String pkg, byte[] triggersFile) {
+      for (List<String> lines : files.values()) {
+        lines.removeIf(line -> {
+          String owner = line.substring(line.lastIndexOf(' ') + 1);
+          owner = owner.endsWith("/noawait") ? owner.substring(0, owner.length() - "/noawait".length()) : owner;
+          return owner.equals(pkg);
+        });
+      }
+      for (String[] d : directives(triggersFile)) {
+        String owner = switch (d[0]) {
+          case "interest", "interest-await" -> pkg;
+          case "interest-noawait" -> pkg + "/noawait";
+          default -> null;
+        };
+        if (owner != null) {
+          boolean file = d[1].startsWith("/");
+          files.computeIfAbsent(file ? FILE : d[1], k -> new ArrayList<>()).add(file ? d[1] + " " + owner : owner);
+        }
+      }
+    }
+
+    /** The files that changed, by name: their new content, or null for one that goes. */
+    Map<String, byte[]> changed() {
+      Map<String, byte[]> out = new LinkedHashMap<>();
+      files.forEach((name, lines) -> {
+        if (!lines.equals(before.get(name))) {
+          out.put(name, lines.isEmpty() ? null
+              : (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+      });
+      return out;
+    }
+  }
+
   private static List<String[]> directives(byte[] file) {
     List<String[]> out = new ArrayList<>();
     if (file == null) {

@@ -123,29 +123,89 @@ class DpkgUnpackTest {
     assertTrue(status.contains(" /etc/x.conf newconffile remove-on-upgrade\n"), status);
   }
 
+  @Test
+  void triggersNobodyProcessedAreRecordedAsDpkgRecordsThem() throws Exception {
+    Path image = Files.createDirectories(tmp.resolve("image"));
+    for (String dir : List.of("info", "updates")) {
+      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
+    }
+    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    Path watcher = pack("watcher", "1", Map.of("triggers", "interest /usr/share/watched\n"
+        + "interest-noawait /usr/share/quiet\n", "postinst", "#!/bin/sh\nexit 0\n"), Map.of());
+    // The trivial postinst runs outside the root: it does nothing.
+    Commands.runText("dpkg", "--root=" + image, "--force-script-chrootless", "-i", watcher.toString(),
+        pack("demo", "1", Map.of(), Map.of("usr/share/watched/f1", "1", "usr/share/quiet/q1", "1")).toString());
+    // What dpkg leaves when the interested package's trigger has not run yet: its --no-triggers.
+    sameAsDpkg(image, pack("demo", "2", Map.of(), Map.of("usr/share/watched/f2", "2", "usr/share/quiet/q2", "2")),
+        "--no-triggers");
+
+    String status = Files.readString(tmp.resolve("dpkg/var/lib/dpkg/status"));
+    assertTrue(status.contains("Status: install ok triggers-awaited\n"), status);
+    assertTrue(status.contains("Triggers-Awaited: watcher\n"), status);
+    assertTrue(status.contains("Triggers-Pending: /usr/share/watched /usr/share/quiet\n"), status);
+  }
+
+  @Test
+  void interestsOfAnUpgradedPackageAreRegisteredAgainAsDpkgDoes() throws Exception {
+    Path image = Files.createDirectories(tmp.resolve("image"));
+    for (String dir : List.of("info", "updates")) {
+      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
+    }
+    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    String postinst = "#!/bin/sh\nexit 0\n";
+    Commands.runText("dpkg", "--root=" + image, "--force-script-chrootless", "-i",
+        pack("watcher", "1", Map.of("postinst", postinst, "triggers", "interest /usr/share/watched\n"
+            + "interest-noawait /usr/share/quiet\ninterest-noawait named-one\ninterest-noawait gone\n"), Map.of())
+            .toString(),
+        pack("other", "1", Map.of("postinst", postinst, "triggers", "interest /usr/share/other\n"
+            + "interest-noawait named-one\n"), Map.of()).toString());
+    // Unchanged, added, dropped and await-changed interests; the postinst runs outside the root, doing nothing.
+    sameAsDpkg(image, pack("watcher", "2", Map.of("postinst", postinst, "triggers", "interest /usr/share/watched\n"
+        + "interest-noawait /usr/share/aaa\ninterest named-one\ninterest named-two\n"), Map.of()),
+        "--force-script-chrootless");
+
+    Path registry = tmp.resolve("dpkg/var/lib/dpkg/triggers");
+    assertEquals("/usr/share/other other\n/usr/share/watched watcher\n/usr/share/aaa watcher/noawait\n",
+        Files.readString(registry.resolve("File")));
+    assertEquals("other/noawait\nwatcher\n", Files.readString(registry.resolve("named-one")));
+    assertFalse(Files.exists(registry.resolve("gone")));
+  }
+
   /**
    * A package "demo" built by dpkg-deb with the named conffiles in /etc, in that order; an entry
    * "remove-on-upgrade /etc/NAME" is written to the conffiles member as it is, with no file.
    */
   private Path build(String version, String... conffiles) throws Exception {
-    Path dir = tmp.resolve("demo" + version);
-    Files.createDirectories(dir.resolve("DEBIAN"));
-    Files.createDirectories(dir.resolve("etc"));
-    Files.createDirectories(dir.resolve("usr/share/demo"));
-    Files.writeString(dir.resolve("DEBIAN/control"), "Package: demo\nVersion: " + version
-        + "\nArchitecture: all\nMaintainer: imagepatch tests <tests@imagepatch.invalid>\nDescription: demo\n");
     StringBuilder list = new StringBuilder();
+    Map<String, String> files = new TreeMap<>();
     for (String name : conffiles) {
-      if (name.startsWith("remove-on-upgrade ")) {
-        list.append(name).append('\n');
-        continue;
+      list.append(name.startsWith("remove-on-upgrade ") ? name : "/etc/" + name).append('\n');
+      if (!name.startsWith("remove-on-upgrade ")) {
+        files.put("etc/" + name, name + " " + version + "\n");
       }
-      Files.writeString(dir.resolve("etc").resolve(name), name + " " + version + "\n");
-      list.append("/etc/").append(name).append('\n');
     }
-    Files.writeString(dir.resolve("DEBIAN/conffiles"), list);
-    Files.writeString(dir.resolve("usr/share/demo/data" + version), version);
-    Path deb = tmp.resolve("demo_" + version + "_all.deb");
+    files.put("usr/share/demo/data" + version, version);
+    return pack("demo", version, Map.of("conffiles", list.toString()), files);
+  }
+
+  /** A package built by dpkg-deb: control members besides control (scripts executable), and files. */
+  private Path pack(String name, String version, Map<String, String> members, Map<String, String> files)
+      throws Exception {
+    Path dir = tmp.resolve(name + version);
+    Files.createDirectories(dir.resolve("DEBIAN"));
+    Files.writeString(dir.resolve("DEBIAN/control"), "Package: " + name + "\nVersion: " + version
+        + "\nArchitecture: all\nMaintainer: imagepatch tests <tests@imagepatch.invalid>\nDescription: " + name + "\n");
+    for (Map.Entry<String, String> m : members.entrySet()) {
+      Path member = dir.resolve("DEBIAN").resolve(m.getKey());
+      Files.writeString(member, m.getValue());
+      if (m.getValue().startsWith("#!")) {
+        Files.setPosixFilePermissions(member, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+    }
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      write(dir, f.getKey(), f.getValue());
+    }
+    Path deb = tmp.resolve(name + "_" + version + "_all.deb");
     Commands.runText("dpkg-deb", "--root-owner-group", "-b", dir.toString(), deb.toString());
     return deb;
   }
@@ -155,13 +215,20 @@ class DpkgUnpackTest {
    * {@code --force-confold} does), asserts the patch layer over the image gives the same tree, and
    * returns that tree.
    */
-  private Map<String, String> sameAsDpkg(Path image, Path deb) throws Exception {
+  private Map<String, String> sameAsDpkg(Path image, Path deb, String... options) throws Exception {
     Path dpkgRoot = tmp.resolve("dpkg");
     Commands.runText("cp", "-a", image.toString(), dpkgRoot.toString());
     // The packages here have no maintainer scripts, so dpkg needs no chroot; libc6 is not in these databases.
-    Commands.runText("dpkg", "--root=" + dpkgRoot, "--force-depends", "--force-confold", "-i", deb.toString());
+    List<String> command = new java.util.ArrayList<>(List.of("dpkg", "--root=" + dpkgRoot, "--force-depends",
+        "--force-confold"));
+    command.addAll(List.of(options));
+    command.addAll(List.of("-i", deb.toString()));
+    Commands.runText(command.toArray(String[]::new));
     Map<String, String> reference = scan(dpkgRoot);
-    assertEquals(reference, patched(image, deb));
+    Map<String, String> ours = patched(image, deb);
+    // The status file first, for a readable failure.
+    assertEquals(Files.readString(dpkgRoot.resolve("var/lib/dpkg/status")), patchedStatus);
+    assertEquals(reference, ours);
     return reference;
   }
 
@@ -173,7 +240,9 @@ class DpkgUnpackTest {
   /** What dpkg leaves behind that is its own bookkeeping of one run, and what apt adds on top. */
   private static boolean runState(String path) {
     return path.equals("var/lib/dpkg/lock") || path.equals("var/lib/dpkg/lock-frontend")
-        || path.startsWith("var/lib/dpkg/triggers") || path.equals("var/lib/dpkg/info/format")
+        || path.equals("var/lib/dpkg/triggers") || path.equals("var/lib/dpkg/triggers/Lock")
+        || path.equals("var/lib/dpkg/triggers/Unincorp")
+        || path.equals("var/lib/dpkg/info/format")
         // status-old is what dpkg had before its last run: apt's split calls, asserted in DebianLayerTest.
         || path.equals("var/lib/dpkg/status-old") || path.startsWith("var/lib/apt");
   }
@@ -201,6 +270,8 @@ class DpkgUnpackTest {
     return out;
   }
 
+  private String patchedStatus;
+
   /** The image with the patch layer on top, described as {@link #scan} describes a directory. */
   private Map<String, String> patched(Path image, Path deb) throws Exception {
     Path base = tmp.resolve("base.tar");
@@ -216,6 +287,9 @@ class DpkgUnpackTest {
     layer.addAll(List.of(new DebianLayer.Change(db.find(archive.packageName(), "amd64").orElseThrow(), archive)));
     Path tar = tmp.resolve("layer.tar");
     layer.builder().write(tar, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
+    patchedStatus = new String(layer.builder().entries().containsKey("var/lib/dpkg/status")
+        ? MergedFilesystem.read(List.of(() -> Files.newInputStream(tar)), p -> true, p -> false)
+            .content("var/lib/dpkg/status").orElseThrow() : new byte[0], StandardCharsets.UTF_8);
     MergedFilesystem merged = MergedFilesystem.read(
         List.of(() -> Files.newInputStream(base), () -> Files.newInputStream(tar)), p -> true, p -> false);
     Map<String, String> out = new TreeMap<>();
