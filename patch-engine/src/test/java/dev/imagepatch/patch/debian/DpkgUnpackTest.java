@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same upgrade done twice over one small image whose administrator diverted
- * {@code /bin/hostname} and overrode a file's owner and mode with dpkg's own tools: once by
- * {@code dpkg --root -i} with the real hostname .deb, once by the patch layer. The two trees must
- * be equal entry by entry (type, mode, owner, link target, content), the status file and the
- * package's info files included.
+ * Each upgrade done twice over the same small image: once by {@code dpkg --root -i}, once by the
+ * patch layer; the two trees must be equal entry by entry (type, mode, owner, link target,
+ * content), the status file, the info files and the trigger registry included. The cases: the
+ * real hostname .deb under a diversion and stat overrides made by dpkg's own tools, and packages
+ * built by dpkg-deb for conffiles a new version drops or asks to remove and for triggers.
  */
 class DpkgUnpackTest {
   @TempDir
