@@ -89,9 +89,19 @@ public final class AptRepository {
       URI uri = release.acquireByHash()
           ? dists.resolve(dir + "by-hash/SHA256/" + file.sha256())
           : dists.resolve(file.path());
-      Path cached = cache.get(file.sha256(), file.size(), () -> open(uri), uri.toString());
       String origin = source.suite() + "/" + component + "/" + architecture;
-      try (InputStream raw = Files.newInputStream(cached); InputStream in = decompress(raw, file.path())) {
+      ContentCache.Source download = () -> open(uri);
+      // The Release also lists the uncompressed index: kept decompressed and verified against that
+      // entry, it spares later runs the xz decoding that is otherwise half of a warm patch.
+      Optional<Release.IndexFile> plain = release.sha256(file.path().replaceFirst("\\.(xz|gz)$", ""))
+          .filter(p -> !p.path().equals(file.path()));
+      InputStream opened = plain.isPresent()
+          ? Files.newInputStream(cache.get(plain.get().sha256(), plain.get().size(), () -> decompress(
+              Files.newInputStream(cache.get(file.sha256(), file.size(), download, uri.toString())), file.path()),
+              uri + " (decompressed)"))
+          : decompress(Files.newInputStream(cache.get(file.sha256(), file.size(), download, uri.toString())),
+              file.path());
+      try (InputStream in = opened) {
         index.read(in, source.uri().toString(), origin);
       }
     }
