@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.imagepatch.layer.DirectoryLayer;
 import dev.imagepatch.layer.FsEntry;
-import dev.imagepatch.layer.LayerBuilder;
 import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.pkg.deb.DebArchive;
 import dev.imagepatch.pkg.deb.DpkgDatabase;
@@ -28,6 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
  * status files it would leave.
  */
 class DebianLayerTest {
+  /** The status stanza of hostname 3.23, which the real 3.23+nmu1 .deb upgrades. */
+  static final String HOSTNAME_3_23 = """
+      Package: hostname
+      Essential: yes
+      Status: install ok installed
+      Priority: required
+      Section: admin
+      Installed-Size: 46
+      Maintainer: Michael Meskes <meskes@debian.org>
+      Architecture: amd64
+      Version: 3.23
+      Description: utility to set/show the host name or domain name
+       Old.
+
+      """;
+
   @TempDir
   Path tmp;
   Path image;
@@ -35,19 +49,7 @@ class DebianLayerTest {
   @BeforeEach
   void image() throws IOException {
     image = Files.createDirectories(tmp.resolve("image"));
-    write("var/lib/dpkg/status", """
-        Package: hostname
-        Essential: yes
-        Status: install ok installed
-        Priority: required
-        Section: admin
-        Installed-Size: 46
-        Maintainer: Michael Meskes <meskes@debian.org>
-        Architecture: amd64
-        Version: 3.23
-        Description: utility to set/show the host name or domain name
-         Old.
-
+    write("var/lib/dpkg/status", HOSTNAME_3_23 + """
         Package: man-db
         Status: install ok installed
         Priority: standard
@@ -119,26 +121,14 @@ class DebianLayerTest {
 
   /** Runs the layer over the image; returns the layer's kept file contents by path. */
   private Map<String, byte[]> patch() throws Exception {
-    Path base = tmp.resolve("base.tar");
-    DirectoryLayer.of(image).write(base, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
-    MergedFilesystem fs = MergedFilesystem.read(List.of(() -> Files.newInputStream(base)), DebianBackend.KEEP,
-        DebianBackend.HASH, DebianBackend.SPOOL, Files.createDirectories(tmp.resolve("spool")),
-        DebianBackend.SONAMES);
-    DpkgDatabase db = DpkgDatabase.ofStatus(new String(fs.content("var/lib/dpkg/status").orElseThrow(),
-        StandardCharsets.UTF_8), "status");
-    DebianLayer layer = new DebianLayer(fs, db, "amd64", Files.createDirectories(tmp.resolve("staging")),
-        1_700_000_000L, Long.MAX_VALUE);
-    layer.addAll(List.of(new DebianLayer.Change(db.find("hostname", "amd64").orElseThrow(),
-        DebArchive.open(resource("hostname_3.23+nmu1_amd64.deb")))));
-    notes = layer.notes();
-    Path tar = tmp.resolve("layer.tar");
-    layer.builder().write(tar, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
-    lastLayer = MergedFilesystem.read(List.of(() -> Files.newInputStream(tar)), p -> true, p -> false);
+    LayerRun run = LayerRun.of(image, resource("hostname_3.23+nmu1_amd64.deb"), tmp);
+    notes = run.notes();
+    lastLayer = run.layerAlone();
     Map<String, byte[]> out = new java.util.TreeMap<>();
     for (String p : lastLayer.entries().keySet()) {
       lastLayer.content(p).ifPresent(c -> out.put(p, c));
     }
-    layer.builder().entries().keySet().stream().filter(p -> p.contains(".wh.")).forEach(p -> out.put(p, new byte[0]));
+    run.entries().stream().filter(p -> p.contains(".wh.")).forEach(p -> out.put(p, new byte[0]));
     return out;
   }
 

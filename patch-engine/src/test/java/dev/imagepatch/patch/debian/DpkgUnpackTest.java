@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.imagepatch.layer.DirectoryLayer;
 import dev.imagepatch.layer.FsEntry;
-import dev.imagepatch.layer.LayerBuilder;
 import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.oci.testing.Commands;
 import dev.imagepatch.pkg.deb.DebArchive;
-import dev.imagepatch.pkg.deb.DpkgDatabase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,20 +36,7 @@ class DpkgUnpackTest {
   @Test
   void layerEqualsDpkgWithDiversionsAndStatOverrides() throws Exception {
     Path image = Files.createDirectories(tmp.resolve("image"));
-    write(image, "var/lib/dpkg/status", """
-        Package: hostname
-        Essential: yes
-        Status: install ok installed
-        Priority: required
-        Section: admin
-        Installed-Size: 46
-        Maintainer: Michael Meskes <meskes@debian.org>
-        Architecture: amd64
-        Version: 3.23
-        Description: utility to set/show the host name or domain name
-         Old.
-
-        """);
+    write(image, "var/lib/dpkg/status", DebianLayerTest.HOSTNAME_3_23);
     write(image, "var/lib/dpkg/info/hostname.list", "/.\n/bin\n/bin/hostname\n/bin/hostname-old\n");
     write(image, "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
     write(image, "etc/group", "root:x:0:\nstaff:x:50:\n");
@@ -83,11 +67,7 @@ class DpkgUnpackTest {
 
   @Test
   void conffilesTheNewVersionDropsStayAsObsolete() throws Exception {
-    Path image = Files.createDirectories(tmp.resolve("image"));
-    for (String dir : List.of("info", "updates")) {
-      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
-    }
-    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    Path image = emptyImage();
     // Version 1 installed by dpkg itself; its conffiles in an order that is not the file list's.
     Commands.runText("dpkg", "--root=" + image, "-i", build("1", "q.conf", "a.conf", "z.conf", "m.conf", "b.conf")
         .toString());
@@ -104,11 +84,7 @@ class DpkgUnpackTest {
 
   @Test
   void conffilesTheNewVersionAsksToRemoveGoOrAreKeptAside() throws Exception {
-    Path image = Files.createDirectories(tmp.resolve("image"));
-    for (String dir : List.of("info", "updates")) {
-      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
-    }
-    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    Path image = emptyImage();
     Commands.runText("dpkg", "--root=" + image, "-i", build("1", "a.conf", "b.conf", "c.conf").toString());
     Files.writeString(image.resolve("etc/c.conf"), "the administrator's\n");
     Files.writeString(image.resolve("etc/x.conf"), "never the package's\n");
@@ -125,11 +101,7 @@ class DpkgUnpackTest {
 
   @Test
   void triggersNobodyProcessedAreRecordedAsDpkgRecordsThem() throws Exception {
-    Path image = Files.createDirectories(tmp.resolve("image"));
-    for (String dir : List.of("info", "updates")) {
-      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
-    }
-    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    Path image = emptyImage();
     Path watcher = pack("watcher", "1", Map.of("triggers", "interest /usr/share/watched\n"
         + "interest-noawait /usr/share/quiet\n", "postinst", "#!/bin/sh\nexit 0\n"), Map.of());
     // The trivial postinst runs outside the root: it does nothing.
@@ -147,11 +119,7 @@ class DpkgUnpackTest {
 
   @Test
   void interestsOfAnUpgradedPackageAreRegisteredAgainAsDpkgDoes() throws Exception {
-    Path image = Files.createDirectories(tmp.resolve("image"));
-    for (String dir : List.of("info", "updates")) {
-      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
-    }
-    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    Path image = emptyImage();
     String postinst = "#!/bin/sh\nexit 0\n";
     Commands.runText("dpkg", "--root=" + image, "--force-script-chrootless", "-i",
         pack("watcher", "1", Map.of("postinst", postinst, "triggers", "interest /usr/share/watched\n"
@@ -169,6 +137,16 @@ class DpkgUnpackTest {
         Files.readString(registry.resolve("File")));
     assertEquals("other/noawait\nwatcher\n", Files.readString(registry.resolve("named-one")));
     assertFalse(Files.exists(registry.resolve("gone")));
+  }
+
+  /** An image with an empty dpkg database, for dpkg itself to install the old versions into. */
+  private Path emptyImage() throws IOException {
+    Path image = Files.createDirectories(tmp.resolve("image"));
+    for (String dir : List.of("info", "updates")) {
+      Files.createDirectories(image.resolve("var/lib/dpkg").resolve(dir));
+    }
+    Files.writeString(image.resolve("var/lib/dpkg/status"), "");
+    return image;
   }
 
   /**
@@ -274,24 +252,10 @@ class DpkgUnpackTest {
 
   /** The image with the patch layer on top, described as {@link #scan} describes a directory. */
   private Map<String, String> patched(Path image, Path deb) throws Exception {
-    Path base = tmp.resolve("base.tar");
-    DirectoryLayer.of(image).write(base, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
-    MergedFilesystem fs = MergedFilesystem.read(List.of(() -> Files.newInputStream(base)), DebianBackend.KEEP,
-        DebianBackend.HASH, DebianBackend.SPOOL, Files.createDirectories(tmp.resolve("spool")),
-        DebianBackend.SONAMES);
-    DpkgDatabase db = DpkgDatabase.ofStatus(new String(fs.content("var/lib/dpkg/status").orElseThrow(),
-        StandardCharsets.UTF_8), "status");
-    DebianLayer layer = new DebianLayer(fs, db, "amd64", Files.createDirectories(tmp.resolve("staging")),
-        1_700_000_000L, Long.MAX_VALUE);
-    DebArchive archive = DebArchive.open(deb);
-    layer.addAll(List.of(new DebianLayer.Change(db.find(archive.packageName(), "amd64").orElseThrow(), archive)));
-    Path tar = tmp.resolve("layer.tar");
-    layer.builder().write(tar, LayerBuilder.Compression.NONE, Long.MAX_VALUE);
-    patchedStatus = new String(layer.builder().entries().containsKey("var/lib/dpkg/status")
-        ? MergedFilesystem.read(List.of(() -> Files.newInputStream(tar)), p -> true, p -> false)
-            .content("var/lib/dpkg/status").orElseThrow() : new byte[0], StandardCharsets.UTF_8);
-    MergedFilesystem merged = MergedFilesystem.read(
-        List.of(() -> Files.newInputStream(base), () -> Files.newInputStream(tar)), p -> true, p -> false);
+    LayerRun run = LayerRun.of(image, deb, tmp);
+    patchedStatus = new String(run.entries().contains("var/lib/dpkg/status")
+        ? run.layerAlone().content("var/lib/dpkg/status").orElseThrow() : new byte[0], StandardCharsets.UTF_8);
+    MergedFilesystem merged = run.merged();
     Map<String, String> out = new TreeMap<>();
     for (FsEntry e : merged.entries().values()) {
       if (e.path().isEmpty() || runState(e.path())) {
