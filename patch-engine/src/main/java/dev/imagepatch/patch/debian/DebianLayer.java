@@ -529,7 +529,8 @@ final class DebianLayer {
     }
     for (String line : infoLines(c.old(), "list")) {
       String target = fs.resolveParent(overrides.target(FsEntry.normalize(line), c.deb().packageName()));
-      if (target.isEmpty() || obsolete.contains(FsEntry.normalize(line)) || newTargets.contains(target) || keptByOthers.contains(target) || written.contains(target)) {
+      if (target.isEmpty() || obsolete.contains(FsEntry.normalize(line)) || newTargets.contains(target)
+          || keptByOthers.contains(target) || written.contains(target)) {
         continue;
       }
       java.util.Optional<FsEntry> e = fs.entry(target);
@@ -699,13 +700,13 @@ final class DebianLayer {
     writeExtendedStates();
   }
 
-  /** The status file: the image's stanzas with the given ones in their place, and triggers pending. */
   /** The version of a changed package that was configured before this layer, if any. */
   private Optional<String> configuredBefore(String name) {
     return changes.stream().filter(c -> c.deb().packageName().equals(name) && c.old() != null).findFirst()
         .flatMap(c -> c.old().stanza().get("Version")).map(String::strip);
   }
 
+  /** The status file: the image's stanzas with the given ones in their place, and triggers pending. */
   private byte[] render(Map<String, Paragraph> replacing, List<Triggers.Activation> pendingActivations) {
     Map<String, Set<String>> pending = Triggers.pending(pendingActivations);
     Map<String, Set<String>> awaited = new LinkedHashMap<>();

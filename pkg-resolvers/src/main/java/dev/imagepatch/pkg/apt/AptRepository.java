@@ -90,21 +90,27 @@ public final class AptRepository {
           ? dists.resolve(dir + "by-hash/SHA256/" + file.sha256())
           : dists.resolve(file.path());
       String origin = source.suite() + "/" + component + "/" + architecture;
-      ContentCache.Source download = () -> open(uri);
-      // The Release also lists the uncompressed index: kept decompressed and verified against that
-      // entry, it spares later runs the xz decoding that is otherwise half of a warm patch.
-      Optional<Release.IndexFile> plain = release.sha256(file.path().replaceFirst("\\.(xz|gz)$", ""))
-          .filter(p -> !p.path().equals(file.path()));
-      InputStream opened = plain.isPresent()
-          ? Files.newInputStream(cache.get(plain.get().sha256(), plain.get().size(), () -> decompress(
-              Files.newInputStream(cache.get(file.sha256(), file.size(), download, uri.toString())), file.path()),
-              uri + " (decompressed)"))
-          : decompress(Files.newInputStream(cache.get(file.sha256(), file.size(), download, uri.toString())),
-              file.path());
-      try (InputStream in = opened) {
+      try (InputStream in = openIndex(file, uri)) {
         index.read(in, source.uri().toString(), origin);
       }
     }
+  }
+
+  /**
+   * The text of a Packages index. The Release also lists the uncompressed index: kept
+   * decompressed in the cache and verified against that entry, it spares later runs the xz
+   * decoding that is otherwise half of a warm patch.
+   */
+  private InputStream openIndex(Release.IndexFile file, URI uri) throws IOException {
+    ContentCache.Source compressed = () -> Files.newInputStream(cache.get(file.sha256(), file.size(),
+        () -> open(uri), uri.toString()));
+    Optional<Release.IndexFile> plain = release.sha256(file.path().replaceFirst("\\.(xz|gz)$", ""))
+        .filter(p -> !p.path().equals(file.path()));
+    if (plain.isEmpty()) {
+      return decompress(compressed.open(), file.path());
+    }
+    return Files.newInputStream(cache.get(plain.get().sha256(), plain.get().size(),
+        () -> decompress(compressed.open(), file.path()), uri + " (decompressed)"));
   }
 
   private Release.IndexFile indexFile(String component, String architecture) throws IOException {

@@ -160,6 +160,42 @@ class DebArchiveTest {
     assertEquals(20, names.size());
   }
 
+  /** dpkg 1.20's flagged conffiles lines, as dpkg-deb builds them; a flag dpkg does not know is refused. */
+  @Test
+  void conffilesFlagsAreReadAndUnknownOnesRefused() throws Exception {
+    DebArchive flagged = conffilesPackage("flagged", "/etc/a\nremove-on-upgrade /etc/b\n", false);
+    assertEquals(List.of(new DebArchive.Conffile("/etc/a", false), new DebArchive.Conffile("/etc/b", true)),
+        flagged.conffileEntries());
+    assertEquals(List.of("/etc/a"), flagged.conffiles());
+
+    // dpkg-deb itself refuses to build this one; --nocheck makes it, as a hostile archive could be.
+    DebArchive bogus = conffilesPackage("bogus", "/etc/a\nbogus-flag /etc/b\n", true);
+    IOException e = assertThrows(IOException.class, bogus::conffileEntries);
+    assertEquals(bogus.file() + ": conffiles line 2 is neither a path nor 'remove-on-upgrade <path>': "
+        + "bogus-flag /etc/b", e.getMessage());
+  }
+
+  private DebArchive conffilesPackage(String name, String conffiles, boolean nocheck) throws Exception {
+    Path dir = temp.resolve(name);
+    Files.createDirectories(dir.resolve("DEBIAN"));
+    Files.createDirectories(dir.resolve("etc"));
+    Files.writeString(dir.resolve("etc/a"), "a\n");
+    Files.writeString(dir.resolve("DEBIAN/control"), "Package: " + name + "\nVersion: 1\nArchitecture: all\n"
+        + "Maintainer: imagepatch tests <tests@imagepatch.invalid>\nDescription: " + name + "\n");
+    Files.writeString(dir.resolve("DEBIAN/conffiles"), conffiles);
+    Path deb = temp.resolve(name + ".deb");
+    List<String> command = new ArrayList<>(List.of("dpkg-deb", "--root-owner-group"));
+    if (nocheck) {
+      command.add("--nocheck");
+    }
+    command.addAll(List.of("-b", dir.toString(), deb.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return DebArchive.open(deb);
+  }
+
   @Test
   void damagedPackagesAreRefusedNamingTheFile() throws Exception {
     Path text = Files.writeString(temp.resolve("notadeb.deb"), "hello");
