@@ -202,11 +202,12 @@ class DpkgUnpackTest {
     command.addAll(List.of(options));
     command.addAll(List.of("-i", deb.toString()));
     Commands.runText(command.toArray(String[]::new));
-    Map<String, String> reference = scan(dpkgRoot);
-    Map<String, String> ours = patched(image, deb);
+    MergedFilesystem ours = LayerRun.of(image, deb, tmp).merged();
     // The status file first, for a readable failure.
-    assertEquals(Files.readString(dpkgRoot.resolve("var/lib/dpkg/status")), patchedStatus);
-    assertEquals(reference, ours);
+    assertEquals(Files.readString(dpkgRoot.resolve("var/lib/dpkg/status")),
+        new String(ours.content("var/lib/dpkg/status").orElseThrow(), StandardCharsets.UTF_8));
+    Map<String, String> reference = scan(dpkgRoot);
+    assertEquals(reference, describe(ours));
     return reference;
   }
 
@@ -248,14 +249,8 @@ class DpkgUnpackTest {
     return out;
   }
 
-  private String patchedStatus;
-
   /** The image with the patch layer on top, described as {@link #scan} describes a directory. */
-  private Map<String, String> patched(Path image, Path deb) throws Exception {
-    LayerRun run = LayerRun.of(image, deb, tmp);
-    patchedStatus = new String(run.entries().contains("var/lib/dpkg/status")
-        ? run.layerAlone().content("var/lib/dpkg/status").orElseThrow() : new byte[0], StandardCharsets.UTF_8);
-    MergedFilesystem merged = run.merged();
+  private static Map<String, String> describe(MergedFilesystem merged) {
     Map<String, String> out = new TreeMap<>();
     for (FsEntry e : merged.entries().values()) {
       if (e.path().isEmpty() || runState(e.path())) {
