@@ -14,10 +14,14 @@ import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.VerifyingInputStream;
 import dev.imagepatch.oci.internal.Json;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +34,7 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * A {@code docker save} (or {@code skopeo copy ... docker-archive:}) tar read in place: its
  * {@code manifest.json} names each image's config and layer files. The image is presented as an
  * OCI manifest over those files, with digests computed by streaming each file once; nothing is
- * unpacked. Read-only.
+ * unpacked. Read-only. Blob streams may be read from several threads at once.
  */
 public final class DockerArchive implements ImageSource {
   private final Path file;
@@ -145,7 +149,7 @@ public final class DockerArchive implements ImageSource {
     MessageDigest sha = Digest.Algorithm.SHA256.newMessageDigest();
     byte[] head = new byte[4];
     int headLength;
-    try (InputStream in = new BufferedInputStream(tar.getInputStream(entry))) {
+    try (InputStream in = new BufferedInputStream(open(entry))) {
       in.mark(4);
       headLength = in.readNBytes(head, 0, 4);
       in.reset();
@@ -173,7 +177,7 @@ public final class DockerArchive implements ImageSource {
     if (entry == null) {
       throw new NoSuchFileException(file.toString(), null, "no blob " + descriptor.digest());
     }
-    return new VerifyingInputStream(tar.getInputStream(entry), descriptor.digest(), descriptor.size(),
+    return new VerifyingInputStream(open(entry), descriptor.digest(), descriptor.size(),
         "blob " + descriptor.digest() + " in " + file);
   }
 
@@ -182,11 +186,63 @@ public final class DockerArchive implements ImageSource {
     if (e == null || !e.isFile()) {
       throw new InvalidDocumentException(file + ": manifest.json names " + path + ", which the tar does not hold");
     }
+    if (e.isSparse()) {
+      throw new InvalidDocumentException(file + ": " + path + " is stored as a sparse tar entry, which docker save"
+          + " never writes; repack the archive without --sparse");
+    }
     return e;
   }
 
+  /**
+   * The stored bytes of one entry, read through a channel of the stream's own. TarFile's streams
+   * share one channel and set its position before each read, so two of them read by two threads
+   * (the copier pulls layers in parallel) can read each other's bytes.
+   */
+  private InputStream open(TarArchiveEntry entry) throws IOException {
+    return new EntryStream(FileChannel.open(file, StandardOpenOption.READ), entry.getDataOffset(),
+        entry.getSize(), file + ":" + entry.getName());
+  }
+
+  private static final class EntryStream extends InputStream {
+    private final FileChannel channel;
+    private final long end;
+    private final String name;
+    private long position;
+
+    EntryStream(FileChannel channel, long offset, long size, String name) {
+      this.channel = channel;
+      this.position = offset;
+      this.end = offset + size;
+      this.name = name;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (position >= end) {
+        return -1;
+      }
+      int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - position)), position);
+      if (n < 0) {
+        throw new EOFException(name + ": the archive ends " + (end - position) + " bytes before the entry does");
+      }
+      position += n;
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
   private byte[] readSmall(String path, long limit) throws IOException {
-    try (InputStream in = tar.getInputStream(entry(path))) {
+    try (InputStream in = open(entry(path))) {
       return Json.readLimited(in, limit, file + ":" + path);
     }
   }
