@@ -38,17 +38,18 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  */
 public final class DockerArchive implements ImageSource {
   private final Path file;
-  private final TarFile tar;
   private final Map<String, TarArchiveEntry> entries = new HashMap<>();
   private final ArrayNode images;
   private final Map<Digest, TarArchiveEntry> blobs = new HashMap<>();
   private final Map<Digest, Manifest> manifests = new HashMap<>();
 
-  private DockerArchive(Path file, TarFile tar) throws IOException {
+  private DockerArchive(Path file, List<TarArchiveEntry> listing) throws IOException {
     this.file = file;
-    this.tar = tar;
-    for (TarArchiveEntry e : tar.getEntries()) {
+    for (TarArchiveEntry e : listing) {
       entries.put(clean(e.getName()), e);
+    }
+    if (!entries.containsKey("manifest.json")) {
+      throw new InvalidDocumentException(file + " holds no manifest.json: not an archive written by docker save");
     }
     JsonNode manifest;
     try {
@@ -64,18 +65,14 @@ public final class DockerArchive implements ImageSource {
 
   /** Opens a tar written by {@code docker save}. */
   public static DockerArchive open(Path file) throws IOException {
-    TarFile tar;
-    try {
-      tar = new TarFile(file);
+    // Only the headers are read through TarFile; contents are read by offset (see open(entry)).
+    List<TarArchiveEntry> listing;
+    try (TarFile tar = new TarFile(file)) {
+      listing = tar.getEntries();
     } catch (IOException e) {
       throw new InvalidDocumentException(file + " is not a readable tar: " + e.getMessage(), e);
     }
-    try {
-      return new DockerArchive(file, tar);
-    } catch (IOException | RuntimeException e) {
-      tar.close();
-      throw e;
-    }
+    return new DockerArchive(file, listing);
   }
 
   /**
@@ -196,7 +193,7 @@ public final class DockerArchive implements ImageSource {
   /**
    * The stored bytes of one entry, read through a channel of the stream's own. TarFile's streams
    * share one channel and set its position before each read, so two of them read by two threads
-   * (the copier pulls layers in parallel) can read each other's bytes.
+   * (the copier pulls layers in parallel) could read each other's bytes.
    */
   private InputStream open(TarArchiveEntry entry) throws IOException {
     return new EntryStream(FileChannel.open(file, StandardOpenOption.READ), entry.getDataOffset(),
@@ -260,8 +257,7 @@ public final class DockerArchive implements ImageSource {
     return "docker-archive:" + file;
   }
 
+  /** Nothing to release: every blob stream holds, and closes, its own channel. */
   @Override
-  public void close() throws IOException {
-    tar.close();
-  }
+  public void close() {}
 }

@@ -72,6 +72,16 @@ class DockerArchiveTest {
     }
   }
 
+  @Test
+  void aTarWithoutManifestJsonIsRefusedByName() throws Exception {
+    Path tar = temp.resolve("plain.tar");
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+      put(out, "etc/hostname", "box\n".getBytes(StandardCharsets.UTF_8));
+    }
+    InvalidDocumentException e = assertThrows(InvalidDocumentException.class, () -> DockerArchive.open(tar));
+    assertTrue(e.getMessage().contains(tar + " holds no manifest.json"), e.getMessage());
+  }
+
   private static Digest readAll(DockerArchive archive, Descriptor layer) throws IOException {
     try (InputStream in = archive.openBlob(layer)) {
       byte[] buf = new byte[8192];
