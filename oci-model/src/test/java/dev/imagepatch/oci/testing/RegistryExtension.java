@@ -38,25 +38,32 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
   private enum Flavour { OPEN, HTPASSWD, TOKEN }
 
   private final Flavour flavour;
+  private final java.util.function.IntSupplier ports;
   private Path dir;
   private Process process;
   private int port;
   private TokenServer tokenServer;
 
-  private RegistryExtension(Flavour flavour) {
+  private RegistryExtension(Flavour flavour, java.util.function.IntSupplier ports) {
     this.flavour = flavour;
+    this.ports = ports;
   }
 
   public static RegistryExtension open() {
-    return new RegistryExtension(Flavour.OPEN);
+    return new RegistryExtension(Flavour.OPEN, RegistryExtension::freePort);
   }
 
   public static RegistryExtension htpasswd() {
-    return new RegistryExtension(Flavour.HTPASSWD);
+    return new RegistryExtension(Flavour.HTPASSWD, RegistryExtension::freePort);
   }
 
   public static RegistryExtension token() {
-    return new RegistryExtension(Flavour.TOKEN);
+    return new RegistryExtension(Flavour.TOKEN, RegistryExtension::freePort);
+  }
+
+  /** An open registry on the ports {@code ports} gives, tried in turn: for testing the retry. */
+  static RegistryExtension open(java.util.function.IntSupplier ports) {
+    return new RegistryExtension(Flavour.OPEN, ports);
   }
 
   /** The registry binary: {@code $IMAGEPATCH_REGISTRY_BIN}, else Debian's path, else PATH. */
@@ -77,7 +84,20 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
   public void beforeAll(ExtensionContext context) throws Exception {
     Path bin = binary();
     dir = Files.createTempDirectory("imagepatch-registry-");
-    port = freePort();
+    // The free port is found before the registry binds it; another process may take it between.
+    for (int attempt = 1; ; attempt++) {
+      port = ports.getAsInt();
+      if (start(bin)) {
+        return;
+      }
+      if (attempt == 5) {
+        throw new IllegalStateException("the registry found its port taken " + attempt + " times; last: " + port);
+      }
+    }
+  }
+
+  /** Starts the registry on {@link #port}; false when the port was taken meanwhile. */
+  private boolean start(Path bin) throws Exception {
     StringBuilder config = new StringBuilder()
         .append("version: 0.1\n")
         .append("log:\n  level: warn\n  accesslog:\n    disabled: true\n")
@@ -94,7 +114,9 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
         config.append("auth:\n  htpasswd:\n    realm: imagepatch-test\n    path: ").append(htpasswd).append('\n');
       }
       case TOKEN -> {
-        tokenServer = TokenServer.start(USER, PASSWORD, "imagepatch-test-registry", "imagepatch-test-issuer");
+        if (tokenServer == null) {
+          tokenServer = TokenServer.start(USER, PASSWORD, "imagepatch-test-registry", "imagepatch-test-issuer");
+        }
         Path bundle = dir.resolve("token-root.pem");
         Files.writeString(bundle, tokenServer.certificatePem());
         config.append("auth:\n  token:\n    realm: ").append(tokenServer.realm()).append('\n')
@@ -110,22 +132,27 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
-    waitUntilServing(log);
+    return waitUntilServing(log);
   }
 
-  private void waitUntilServing(Path log) throws Exception {
+  private boolean waitUntilServing(Path log) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the registry exited with " + process.exitValue() + ": "
-            + Files.readString(log, StandardCharsets.UTF_8));
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        if (output.contains("address already in use")) {
+          return false;
+        }
+        throw new IllegalStateException("the registry exited with " + process.exitValue() + ": " + output);
       }
       try {
-        int status = http.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/")).build(),
+        // A timeout, since whoever holds a port may accept and never answer.
+        int status = http.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/"))
+                .timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.discarding()).statusCode();
         if (status == 200 || status == 401) {
-          return;
+          return true;
         }
       } catch (IOException e) {
         // not listening yet
@@ -180,9 +207,11 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
     return b.build();
   }
 
-  static int freePort() throws IOException {
+  static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
