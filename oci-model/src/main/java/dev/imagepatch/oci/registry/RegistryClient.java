@@ -35,6 +35,9 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -61,6 +64,7 @@ public final class RegistryClient {
   private final int chunkSize;
   private final String userAgent;
   private final TransferStats stats = new TransferStats();
+  private final StallTimer stall;
 
   private RegistryClient(Builder b) {
     this.registry = b.registry;
@@ -78,6 +82,7 @@ public final class RegistryClient {
         .connectTimeout(Duration.ofSeconds(15))
         .build();
     this.retry = b.retry;
+    this.stall = new StallTimer(b.stallTimeout);
     this.chunkThreshold = b.chunkThreshold;
     this.chunkSize = b.chunkSize;
     this.userAgent = b.userAgent;
@@ -99,6 +104,7 @@ public final class RegistryClient {
     private int chunkSize = 16 * 1024 * 1024;
     private String userAgent = "imagepatch";
     private HttpClient httpClient;
+    private Duration stallTimeout = Duration.ofMinutes(2);
 
     private Builder(String registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
@@ -130,6 +136,19 @@ public final class RegistryClient {
       }
       this.chunkThreshold = threshold;
       this.chunkSize = size;
+      return this;
+    }
+
+    /**
+     * How long the registry may send or take nothing before an exchange is cancelled and retried
+     * (default two minutes). Time counts only while waiting on the registry: slow transfers that
+     * make progress are never cut off.
+     */
+    public Builder stallTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("the stall timeout must be positive: " + timeout);
+      }
+      this.stallTimeout = timeout;
       return this;
     }
 
@@ -517,10 +536,11 @@ public final class RegistryClient {
       call.headers.forEach(h -> request.header(h[0], h[1]));
       Optional<String> authorization = sameHost ? auth.authorization(call.scopes) : Optional.empty();
       authorization.ifPresent(a -> request.header("Authorization", a));
-      request.method(call.method, publisher(call));
+      StallTimer.Watch watch = stall.watch(call.operation + " on " + registry);
+      request.method(call.method, publisher(call, watch));
       HttpResponse<InputStream> response;
       try {
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        response = exchange(request.build(), watch, call.operation);
       } catch (IOException e) {
         Optional<DigestMismatchException> mismatch = mismatchIn(e);
         if (mismatch.isPresent()) {
@@ -586,7 +606,7 @@ public final class RegistryClient {
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> response;
       try {
-        response = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
+        response = exchange(built, stall.watch(operation), operation);
       } catch (IOException e) {
         Duration pause = retry.backoff(attempt);
         if (attempt >= retry.maxAttempts() || !retryableIo(e) || System.nanoTime() + pause.toNanos() > deadline) {
@@ -610,7 +630,77 @@ public final class RegistryClient {
     }
   }
 
-  private static HttpRequest.BodyPublisher publisher(Call call) {
+  /**
+   * One exchange under the stall timer: the request and its body until the response's headers,
+   * then the body as the caller reads it. A stall cancels the exchange and ends in an
+   * {@link java.net.http.HttpTimeoutException}, retried as any I/O error is.
+   */
+  private HttpResponse<InputStream> exchange(HttpRequest request, StallTimer.Watch watch, String operation)
+      throws IOException, InterruptedException {
+    HttpResponse<InputStream> response;
+    watch.waiting();
+    CompletableFuture<HttpResponse<InputStream>> pending =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+    watch.onStall(() -> pending.cancel(true));
+    try {
+      response = pending.get();
+    } catch (CancellationException e) {
+      throw watch.exception();
+    } catch (ExecutionException e) {
+      if (watch.fired()) {
+        throw (IOException) watch.exception().initCause(e.getCause());
+      }
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      pending.cancel(true);
+      throw e;
+    } finally {
+      watch.close();
+    }
+    InputStream body = stall.watch("reading the response to " + operation + " from " + registry)
+        .guard(response.body());
+    return new Guarded(response, body);
+  }
+
+  /** A response whose body is read under the stall timer. */
+  private record Guarded(HttpResponse<InputStream> response, InputStream body) implements HttpResponse<InputStream> {
+    @Override
+    public int statusCode() {
+      return response.statusCode();
+    }
+
+    @Override
+    public HttpRequest request() {
+      return response.request();
+    }
+
+    @Override
+    public Optional<HttpResponse<InputStream>> previousResponse() {
+      return response.previousResponse();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return response.headers();
+    }
+
+    @Override
+    public Optional<javax.net.ssl.SSLSession> sslSession() {
+      return response.sslSession();
+    }
+
+    @Override
+    public URI uri() {
+      return response.uri();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return response.version();
+    }
+  }
+
+  private static HttpRequest.BodyPublisher publisher(Call call, StallTimer.Watch watch) {
     if (call.body == null) {
       return HttpRequest.BodyPublishers.noBody();
     }
@@ -619,7 +709,7 @@ public final class RegistryClient {
     }
     HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(() -> {
       try {
-        return call.body.get();
+        return watch.source(call.body.get());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -149,7 +149,7 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
       try {
         // A timeout, since whoever holds a port may accept and never answer.
         int status = http.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/"))
-                .timeout(Duration.ofSeconds(2)).build(),
+                .timeout(Duration.ofMillis(500)).build(),
             HttpResponse.BodyHandlers.discarding()).statusCode();
         if (status == 200 || status == 401) {
           return true;
