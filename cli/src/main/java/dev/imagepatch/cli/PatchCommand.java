@@ -17,6 +17,7 @@ import dev.imagepatch.report.Report;
 import dev.imagepatch.report.Reports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -120,6 +121,11 @@ final class PatchCommand implements Callable<Integer> {
   @Option(names = "--attest", description = "With --sign-key: also attest the OpenVEX document (predicate type openvex).")
   boolean attest;
 
+  @Option(names = "--timeout", defaultValue = "5m", paramLabel = "DURATION", converter = GoDuration.class,
+      description = "Wall-clock limit for the whole patch, all platforms together, as Copa's: 30s, 10m, 1h30m"
+          + " (default ${DEFAULT-VALUE}). A patch stopped by it writes no tag.")
+  Duration timeout;
+
   @Option(names = "--ignore-valid-until",
       description = "INSECURE: accept repository metadata past its Valid-Until (frozen snapshots).")
   boolean ignoreValidUntil;
@@ -182,6 +188,7 @@ final class PatchCommand implements Callable<Integer> {
           ? from.image().reference() : from.reference())
           .reports(parsed).perPlatformTags(perPlatformTags).concurrency(concurrency)
           .ignoreErrors(ignoreErrors).dryRun(dryRun).strict(strict).ignoreValidUntil(ignoreValidUntil)
+          .timeout(timeout)
           .compression(compression == Compression.zstd ? PatchRequest.Compression.ZSTD : PatchRequest.Compression.GZIP)
           .listener(message -> {
             err.println(message);

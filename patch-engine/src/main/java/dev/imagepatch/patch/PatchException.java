@@ -1,7 +1,7 @@
 package dev.imagepatch.patch;
 
 /** Patching failed; the message says what, for which package, registry or file. Nothing was pushed. */
-public final class PatchException extends Exception {
+public class PatchException extends Exception {
   public PatchException(String message) {
     super(message);
   }

@@ -5,6 +5,7 @@ import dev.imagepatch.oci.ImageTarget;
 import dev.imagepatch.oci.Platform;
 import dev.imagepatch.report.Report;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +39,7 @@ public final class PatchRequest {
   private final Instant now;
   private final boolean ignoreValidUntil;
   private final PatchListener listener;
+  private final Duration timeout;
 
   private PatchRequest(Builder b) {
     this.source = Objects.requireNonNull(b.source, "source");
@@ -60,6 +62,7 @@ public final class PatchRequest {
     this.now = b.now;
     this.ignoreValidUntil = b.ignoreValidUntil;
     this.listener = b.listener;
+    this.timeout = b.timeout;
     if (target == null && !dryRun) {
       throw new IllegalArgumentException("a patch needs a target (a registry repository or an OCI layout) unless it"
           + " is a dry run");
@@ -96,6 +99,7 @@ public final class PatchRequest {
     private Compression compression = Compression.GZIP;
     private Long sourceDateEpoch;
     private Instant now = Instant.now();
+    private Duration timeout;
     private boolean ignoreValidUntil;
     private PatchListener listener = PatchListener.silent();
 
@@ -137,6 +141,19 @@ public final class PatchRequest {
         throw new IllegalArgumentException("concurrency must be at least 1");
       }
       this.concurrency = n;
+      return this;
+    }
+
+    /**
+     * A wall-clock limit for the whole patch, all platforms together (Copa's {@code --timeout}).
+     * When it passes, the patch is interrupted and fails with {@link PatchTimeoutException}; the
+     * patched tag is not written unless the patch had already written it. Default: none.
+     */
+    public Builder timeout(Duration limit) {
+      if (limit.isNegative() || limit.isZero()) {
+        throw new IllegalArgumentException("the timeout must be positive: " + limit);
+      }
+      this.timeout = limit;
       return this;
     }
 
@@ -319,5 +336,9 @@ public final class PatchRequest {
 
   public PatchListener listener() {
     return listener;
+  }
+
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
   }
 }

@@ -637,6 +637,10 @@ public final class RegistryClient {
    */
   private HttpResponse<InputStream> exchange(HttpRequest request, StallTimer.Watch watch, String operation)
       throws IOException, InterruptedException {
+    if (Thread.interrupted()) {
+      // Interrupted (a patch's timeout): no new request, not even one to be cancelled at once.
+      throw new InterruptedException();
+    }
     HttpResponse<InputStream> response;
     watch.waiting();
     CompletableFuture<HttpResponse<InputStream>> pending =
