@@ -66,10 +66,10 @@ class PatchTimeoutTest {
           List.of(new DebianDemo.Upgrade("zlib1g", "1:1.2.13.dfsg-1", "1:1.2.13.dfsg-1+deb12u1")));
 
       CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> CliRun.of("patch", "-i", image, "-r",
-          report.toString(), "--push", "--timeout", "2s", "--cache", work.resolve("cache").toString(),
+          report.toString(), "--push", "--timeout", "5s", "--cache", work.resolve("cache").toString(),
           "--keyring", "/usr/share/keyrings/debian-archive-keyring.gpg"));
       assertEquals(1, r.code(), r.out() + r.err());
-      assertTrue(r.err().contains("the patch exceeded its timeout of 2s and was stopped; the image's tag was not"
+      assertTrue(r.err().contains("the patch exceeded its timeout of 5s and was stopped; the image's tag was not"
           + " written"), r.err());
       assertFalse(held.isEmpty(), "the patch reached the mirror");
       assertTrue(registry.client().headManifest("timeout/app", "12-patched").isEmpty());

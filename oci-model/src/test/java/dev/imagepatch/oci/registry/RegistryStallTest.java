@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * retried; one that is slow but moving, or a caller that is slow to read, is not cut off.
  */
 class RegistryStallTest {
-  private static final Duration STALL = Duration.ofMillis(400);
+  private static final Duration STALL = Duration.ofSeconds(1);
   private static final byte[] BLOB = random(64 * 1024);
   private static final Descriptor BLOB_DESCRIPTOR =
       Descriptor.of(MediaTypes.OCI_LAYER_TAR, Digest.sha256(BLOB), BLOB.length);
@@ -48,10 +48,10 @@ class RegistryStallTest {
   void noResponseHeadersIsAStallRetriedThenReportedWithTheOperation() {
     server = new ScriptedServer((request, in, out) -> sleepLong());
     RegistryClient client = client(RetryPolicy.of(2, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofSeconds(20)));
-    RegistryException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+    RegistryException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
         () -> assertThrows(RegistryException.class, () -> client.getManifest("team/app", "1.0")));
     assertTrue(e.getMessage().contains("get manifest 1.0"), e.getMessage());
-    assertTrue(e.getMessage().contains("no data for 400 ms while get manifest 1.0 on " + server.host()), e.getMessage());
+    assertTrue(e.getMessage().contains("no data for 1 s while get manifest 1.0 on " + server.host()), e.getMessage());
     assertTrue(e.getMessage().contains("after 2 attempts"), e.getMessage());
     assertEquals(2, server.requests.get());
   }
@@ -65,7 +65,7 @@ class RegistryStallTest {
       sleepLong();
     });
     RegistryClient client = client(RetryPolicy.none());
-    IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class, () -> {
+    IOException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(IOException.class, () -> {
       try (InputStream in = client.openBlob("team/app", BLOB_DESCRIPTOR)) {
         in.readAllBytes();
       }
@@ -77,10 +77,10 @@ class RegistryStallTest {
 
   @Test
   void aSlowBodyThatKeepsMovingIsReadWhole() throws Exception {
-    // 16 pieces 100 ms apart: 1.6 s in all, four times the stall timeout, never 400 ms silent.
+    // 24 pieces 100 ms apart: 2.4 s in all, more than twice the stall timeout, never 1 s silent.
     server = new ScriptedServer((request, in, out) -> {
       out.write(headers(BLOB.length));
-      int piece = BLOB.length / 16;
+      int piece = BLOB.length / 24;
       for (int off = 0; off < BLOB.length; off += piece) {
         out.write(BLOB, off, Math.min(piece, BLOB.length - off));
         out.flush();
@@ -132,7 +132,7 @@ class RegistryStallTest {
     Descriptor big = Descriptor.of(MediaTypes.OCI_LAYER_TAR, Digest.parse("sha256:" + "0".repeat(64)), size);
     RegistryException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(RegistryException.class,
         () -> client.pushBlob("team/app", big, () -> new ZeroStream(size))));
-    assertTrue(e.getMessage().contains("no data for 400 ms while upload blob"), e.getMessage());
+    assertTrue(e.getMessage().contains("no data for 1 s while upload blob"), e.getMessage());
     // POST and PUT, twice: the upload was started over once.
     assertEquals(4, server.requests.get());
   }
