@@ -131,7 +131,7 @@ class RegistryStallTest {
         .build();
     Descriptor big = Descriptor.of(MediaTypes.OCI_LAYER_TAR, Digest.parse("sha256:" + "0".repeat(64)), size);
     RegistryException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(RegistryException.class,
-        () -> client.pushBlob("team/app", big, () -> new ZeroStream(size))));
+        () -> client.pushBlob("team/app", big, () -> new LargeBlobTest.PseudoRandomStream(size, 1))));
     assertTrue(e.getMessage().contains("no data for 1 s while upload blob"), e.getMessage());
     // POST and PUT, twice: the upload was started over once.
     assertEquals(4, server.requests.get());
@@ -196,35 +196,6 @@ class RegistryStallTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException();
-    }
-  }
-
-  /** {@code size} zero bytes, made as they are read. */
-  private static final class ZeroStream extends InputStream {
-    private long left;
-
-    ZeroStream(long size) {
-      this.left = size;
-    }
-
-    @Override
-    public int read() {
-      if (left == 0) {
-        return -1;
-      }
-      left--;
-      return 0;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (left == 0) {
-        return -1;
-      }
-      int n = (int) Math.min(len, left);
-      java.util.Arrays.fill(b, off, off + n, (byte) 0);
-      left -= n;
-      return n;
     }
   }
 

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -38,13 +39,13 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
   private enum Flavour { OPEN, HTPASSWD, TOKEN }
 
   private final Flavour flavour;
-  private final java.util.function.IntSupplier ports;
+  private final IntSupplier ports;
   private Path dir;
   private Process process;
   private int port;
   private TokenServer tokenServer;
 
-  private RegistryExtension(Flavour flavour, java.util.function.IntSupplier ports) {
+  private RegistryExtension(Flavour flavour, IntSupplier ports) {
     this.flavour = flavour;
     this.ports = ports;
   }
@@ -62,7 +63,7 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
   }
 
   /** An open registry on the ports {@code ports} gives, tried in turn: for testing the retry. */
-  static RegistryExtension open(java.util.function.IntSupplier ports) {
+  static RegistryExtension open(IntSupplier ports) {
     return new RegistryExtension(Flavour.OPEN, ports);
   }
 
