@@ -1,5 +1,6 @@
 package dev.imagepatch.oci;
 
+import dev.imagepatch.pkg.Architecture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -98,41 +99,13 @@ public final class Platform {
 
   /** The same platform with architecture aliases resolved and the default variant made explicit. */
   public Platform normalized() {
-    String o = os.toLowerCase(Locale.ROOT);
-    String a = architecture.toLowerCase(Locale.ROOT);
-    String v = variant == null ? "" : variant.toLowerCase(Locale.ROOT);
-    switch (a) {
-      case "x86_64", "x86-64", "amd64" -> {
-        a = "amd64";
-        if (v.equals("v1")) {
-          v = "";
-        }
-      }
-      case "i386", "i486", "i586", "i686", "386" -> a = "386";
-      case "aarch64", "arm64" -> {
-        a = "arm64";
-        if (v.isEmpty() || v.equals("8") || v.equals("v8")) {
-          v = "v8";
-        }
-      }
-      case "armhf" -> {
-        a = "arm";
-        v = "v7";
-      }
-      case "armel" -> {
-        a = "arm";
-        v = "v6";
-      }
-      case "arm" -> {
-        if (v.isEmpty() || v.equals("7")) {
-          v = "v7";
-        } else if (v.matches("[5-8]")) {
-          v = "v" + v;
-        }
-      }
-      default -> { }
-    }
-    return new Platform(o, a, v, osVersion, osFeatures);
+    Architecture a = Architecture.of(architecture, variant);
+    return new Platform(os.toLowerCase(Locale.ROOT), a.name(), a.variant(), osVersion, osFeatures);
+  }
+
+  /** The CPU architecture, aliases resolved, as the package families name it. */
+  public Architecture cpu() {
+    return Architecture.of(architecture, variant);
   }
 
   /**

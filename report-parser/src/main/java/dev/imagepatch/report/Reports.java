@@ -1,5 +1,6 @@
 package dev.imagepatch.report;
 
+import dev.imagepatch.pkg.Architecture;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -101,20 +101,8 @@ public final class Reports {
     return one;
   }
 
-  /** {@code arch[/variant]} with the usual aliases resolved (x86_64 is amd64, aarch64 is arm64). */
+  /** {@code amd64}, {@code arm64}, {@code arm/v7}: the report's architecture as platform keys name it. */
   public static java.util.Optional<String> platformKey(Report report) {
-    return report.architecture().map(a -> {
-      String arch = switch (a.toLowerCase(Locale.ROOT)) {
-        case "x86_64", "x86-64" -> "amd64";
-        case "aarch64" -> "arm64";
-        case "i386", "i686" -> "386";
-        default -> a.toLowerCase(Locale.ROOT);
-      };
-      String variant = report.variant().orElse("");
-      if (arch.equals("arm64") && (variant.equals("v8") || variant.equals("8"))) {
-        variant = "";
-      }
-      return variant.isEmpty() ? arch : arch + "/" + variant;
-    });
+    return report.architecture().map(a -> Architecture.of(a, report.variant().orElse("")).key());
   }
 }

@@ -67,7 +67,7 @@ final class DistrolessImages {
     List<DebianDemo.Upgrade> out = new ArrayList<>();
     for (Map.Entry<String, String> p : installed.entrySet()) {
       String candidate = all.candidate(p.getKey());
-      if (dev.imagepatch.pkg.deb.DebianVersion.ORDER.compare(candidate, p.getValue()) > 0) {
+      if (dev.imagepatch.pkg.version.DebianVersion.ORDER.compare(candidate, p.getValue()) > 0) {
         out.add(new DebianDemo.Upgrade(p.getKey(), p.getValue(), candidate));
       }
     }

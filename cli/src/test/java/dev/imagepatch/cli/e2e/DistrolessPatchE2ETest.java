@@ -11,7 +11,7 @@ import dev.imagepatch.oci.copy.ImageCopier;
 import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.oci.testing.Commands;
 import dev.imagepatch.oci.testing.RegistryExtension;
-import dev.imagepatch.pkg.deb.DebianVersion;
+import dev.imagepatch.pkg.version.DebianVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

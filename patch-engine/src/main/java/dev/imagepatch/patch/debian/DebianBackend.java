@@ -32,7 +32,7 @@ import dev.imagepatch.pkg.apt.ContentCache;
 import dev.imagepatch.pkg.apt.PackageIndex;
 import dev.imagepatch.pkg.apt.SignedRelease;
 import dev.imagepatch.pkg.deb.DebArchive;
-import dev.imagepatch.pkg.deb.DebianVersion;
+import dev.imagepatch.pkg.version.DebianVersion;
 import dev.imagepatch.pkg.deb.DpkgDatabase;
 import dev.imagepatch.pkg.deb.InstalledPackage;
 import dev.imagepatch.report.OsFamily;

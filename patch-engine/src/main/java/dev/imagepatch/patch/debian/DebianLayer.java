@@ -144,7 +144,7 @@ final class DebianLayer {
       reproduced.add(Tzdata.PACKAGE + " config");
       // The postinst's dpkg-maintscript-helper lines finish conversions begun before 2022g-1.
       if (tzdata.get().old() != null
-          && dev.imagepatch.pkg.deb.DebianVersion.ORDER.compare(tzdata.get().old().version(), "2022g-1~") >= 0) {
+          && dev.imagepatch.pkg.version.DebianVersion.ORDER.compare(tzdata.get().old().version(), "2022g-1~") >= 0) {
         reproduced.add(Tzdata.PACKAGE + " postinst");
       }
     }
