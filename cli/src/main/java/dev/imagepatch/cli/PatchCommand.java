@@ -89,18 +89,6 @@ final class PatchCommand implements Callable<Integer> {
   @Option(names = "--allow-overwrite", description = "Allow the patched tag to be the image's own tag.")
   boolean allowOverwrite;
 
-  @Option(names = "--mirror", paramLabel = "FROM=TO",
-      description = "Fetch packages from TO where the image's sources say FROM (repeatable).")
-  Map<String, String> mirrors = Map.of();
-
-  @Option(names = "--keyring", paramLabel = "FILE",
-      description = "Trust these keyrings instead of the image's own (repeatable).")
-  List<Path> keyrings = new ArrayList<>();
-
-  @Option(names = "--extra-source", paramLabel = "LINE",
-      description = "One more APT source, as a sources.list line (repeatable).")
-  List<String> extraSources = new ArrayList<>();
-
   @Option(names = "--cache", paramLabel = "DIR", description = "Package cache (default ~/.cache/imagepatch).")
   Path cache;
 
@@ -126,12 +114,11 @@ final class PatchCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}). A patch stopped by it writes no tag.")
   Duration timeout;
 
-  @Option(names = "--ignore-valid-until",
-      description = "INSECURE: accept repository metadata past its Valid-Until (frozen snapshots).")
-  boolean ignoreValidUntil;
-
   @Mixin
   RegistryOptions registries;
+
+  @Mixin
+  RepositoryFlags repositories;
 
   @Spec
   CommandSpec spec;
@@ -187,7 +174,7 @@ final class PatchCommand implements Callable<Integer> {
       PatchRequest.Builder b = PatchRequest.builder(src, from.kind() == ImageLocation.Kind.REGISTRY
           ? from.image().reference() : from.reference())
           .reports(parsed).perPlatformTags(perPlatformTags).concurrency(concurrency)
-          .ignoreErrors(ignoreErrors).dryRun(dryRun).strict(strict).ignoreValidUntil(ignoreValidUntil)
+          .ignoreErrors(ignoreErrors).dryRun(dryRun).strict(strict).repositories(repositories.toOptions())
           .timeout(timeout)
           .compression(compression == Compression.zstd ? PatchRequest.Compression.ZSTD : PatchRequest.Compression.GZIP)
           .listener(message -> {
@@ -198,9 +185,6 @@ final class PatchCommand implements Callable<Integer> {
         b.target(target, outTag);
       }
       platforms.forEach(p -> b.platform(dev.imagepatch.oci.Platform.parse(p)));
-      mirrors.forEach(b::mirror);
-      keyrings.forEach(b::keyring);
-      extraSources.forEach(b::extraSource);
       if (cache != null) {
         b.cacheDirectory(cache);
       }

@@ -22,6 +22,21 @@ public interface ImageTarget extends Closeable {
     default Optional<ImageReference> mountFrom() {
       return Optional.empty();
     }
+
+    /** A blob of {@code source}: read from it, or mounted from its repository when it is a registry's. */
+    static BlobContent of(ImageSource source, Descriptor descriptor) {
+      return new BlobContent() {
+        @Override
+        public InputStream open() throws IOException {
+          return source.openBlob(descriptor);
+        }
+
+        @Override
+        public Optional<ImageReference> mountFrom() {
+          return source.repository();
+        }
+      };
+    }
   }
 
   boolean hasBlob(Descriptor descriptor) throws IOException;

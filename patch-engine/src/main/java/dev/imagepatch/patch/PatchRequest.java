@@ -1,5 +1,6 @@
 package dev.imagepatch.patch;
 
+import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
 import dev.imagepatch.oci.Platform;
@@ -30,14 +31,12 @@ public final class PatchRequest {
   private final boolean ignoreErrors;
   private final boolean dryRun;
   private final boolean strict;
-  private final Map<String, String> mirrors;
-  private final List<String> extraSources;
-  private final List<Path> keyrings;
+  private final RepositoryOptions repositories;
+  private final Map<PackageManager, RepositoryOptions> familyRepositories;
   private final Path cacheDirectory;
   private final Compression compression;
   private final Long sourceDateEpoch;
   private final Instant now;
-  private final boolean ignoreValidUntil;
   private final PatchListener listener;
   private final Duration timeout;
 
@@ -53,14 +52,12 @@ public final class PatchRequest {
     this.ignoreErrors = b.ignoreErrors;
     this.dryRun = b.dryRun;
     this.strict = b.strict;
-    this.mirrors = Map.copyOf(b.mirrors);
-    this.extraSources = List.copyOf(b.extraSources);
-    this.keyrings = List.copyOf(b.keyrings);
+    this.repositories = b.repositories;
+    this.familyRepositories = Map.copyOf(b.familyRepositories);
     this.cacheDirectory = b.cacheDirectory;
     this.compression = b.compression;
     this.sourceDateEpoch = b.sourceDateEpoch;
     this.now = b.now;
-    this.ignoreValidUntil = b.ignoreValidUntil;
     this.listener = b.listener;
     this.timeout = b.timeout;
     if (target == null && !dryRun) {
@@ -92,15 +89,14 @@ public final class PatchRequest {
     private boolean ignoreErrors;
     private boolean dryRun;
     private boolean strict;
-    private final Map<String, String> mirrors = new LinkedHashMap<>();
-    private final List<String> extraSources = new ArrayList<>();
-    private final List<Path> keyrings = new ArrayList<>();
+    private RepositoryOptions repositories = RepositoryOptions.none();
+    private final Map<PackageManager, RepositoryOptions> familyRepositories = new java.util.EnumMap<>(
+        PackageManager.class);
     private Path cacheDirectory;
     private Compression compression = Compression.GZIP;
     private Long sourceDateEpoch;
     private Instant now = Instant.now();
     private Duration timeout;
-    private boolean ignoreValidUntil;
     private PatchListener listener = PatchListener.silent();
 
     private Builder(ImageSource source, String reference) {
@@ -185,21 +181,15 @@ public final class PatchRequest {
       return this;
     }
 
-    /** Fetch from {@code to} whatever the image's sources fetch from {@code from} (URI prefixes). */
-    public Builder mirror(String from, String to) {
-      mirrors.put(from, to);
+    /** Mirrors, extra repositories and keys for whichever package family the image turns out to use. */
+    public Builder repositories(RepositoryOptions options) {
+      this.repositories = Objects.requireNonNull(options, "options");
       return this;
     }
 
-    /** One more source, in sources.list syntax ({@code deb [signed-by=...] URI SUITE COMPONENT...}). */
-    public Builder extraSource(String line) {
-      extraSources.add(line);
-      return this;
-    }
-
-    /** Keyrings to trust instead of the image's own (air-gapped mirrors with their own keys). */
-    public Builder keyring(Path keyring) {
-      keyrings.add(keyring);
+    /** Repository options for one package family, over those given for all. */
+    public Builder repositories(PackageManager family, RepositoryOptions options) {
+      familyRepositories.put(family, Objects.requireNonNull(options, "options"));
       return this;
     }
 
@@ -219,15 +209,9 @@ public final class PatchRequest {
       return this;
     }
 
-    /** The time Release files' Valid-Until is checked against (tests use a fixed one). */
+    /** The time repository metadata's validity is checked against (tests use a fixed one). */
     public Builder now(Instant time) {
       this.now = time;
-      return this;
-    }
-
-    /** Accept Release files past their Valid-Until (frozen snapshots). Insecure, and logged as such. */
-    public Builder ignoreValidUntil(boolean ignore) {
-      this.ignoreValidUntil = ignore;
       return this;
     }
 
@@ -302,16 +286,9 @@ public final class PatchRequest {
     return strict;
   }
 
-  public Map<String, String> mirrors() {
-    return mirrors;
-  }
-
-  public List<String> extraSources() {
-    return extraSources;
-  }
-
-  public List<Path> keyrings() {
-    return keyrings;
+  /** The repository options for {@code family}: its own when given, else those given for all. */
+  public RepositoryOptions repositories(PackageManager family) {
+    return familyRepositories.getOrDefault(family, repositories);
   }
 
   public Optional<Path> cacheDirectory() {
@@ -328,10 +305,6 @@ public final class PatchRequest {
 
   public Instant now() {
     return now;
-  }
-
-  public boolean ignoreValidUntil() {
-    return ignoreValidUntil;
   }
 
   public PatchListener listener() {

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param manifest the descriptor of the patched image's manifest or index (empty for a dry run or an
  *     image already up to date)
  * @param layer the new layer (empty when nothing changed)
+ * @param notes decisions worth telling (a conffile kept, byte-code refreshed, ...)
+ * @param notRun the maintainer scripts and triggers whose effects were not reproduced
  * @param layerEntries the paths of the new layer, for --dry-run
  * @param bytesRead layer bytes read from the source
  * @param bytesWritten blob bytes written to the target (layer and config; base layers that were
@@ -22,15 +24,15 @@ import java.util.Optional;
  */
 public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional<Descriptor> layer,
     List<PackageChange> changes, List<Fixed> fixed, List<StillVulnerable> stillVulnerable, List<NoFix> noFix,
-    List<String> notes, List<String> layerEntries, long bytesRead, long bytesWritten, Optional<String> platform,
-    List<PatchResult> platforms, List<String> passedThrough) {
+    List<String> notes, List<ScriptNotRun> notRun, List<String> layerEntries, long bytesRead, long bytesWritten,
+    Optional<String> platform, List<PatchResult> platforms, List<String> passedThrough) {
 
   /** A single-image result. */
   public PatchResult(Digest source, Optional<Descriptor> manifest, Optional<Descriptor> layer, List<PackageChange> changes,
       List<Fixed> fixed, List<StillVulnerable> stillVulnerable, List<NoFix> noFix, List<String> notes,
-      List<String> layerEntries, long bytesRead, long bytesWritten) {
-    this(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, layerEntries, bytesRead, bytesWritten,
-        Optional.empty(), List.of(), List.of());
+      List<ScriptNotRun> notRun, List<String> layerEntries, long bytesRead, long bytesWritten) {
+    this(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, notRun, layerEntries, bytesRead,
+        bytesWritten, Optional.empty(), List.of(), List.of());
   }
 
   /** One package upgraded or installed. */
@@ -52,13 +54,12 @@ public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional
   }
 
   /**
-   * The maintainer scripts and triggers an apt upgrade would have run whose effects were not
-   * reproduced ("script not run: package (script)"), of this image and of every platform.
+   * The maintainer scripts and triggers the package manager would have run whose effects were not
+   * reproduced, of this image and of every platform.
    */
-  public List<String> scriptsNotRun() {
-    List<String> out = new java.util.ArrayList<>();
-    notes.stream().filter(n -> n.startsWith("script not run: ")).forEach(out::add);
-    platforms.forEach(p -> p.scriptsNotRun().forEach(n -> out.add(p.platform().map(x -> x + ": ").orElse("") + n)));
+  public List<ScriptNotRun> scriptsNotRun() {
+    List<ScriptNotRun> out = new java.util.ArrayList<>(notRun);
+    platforms.forEach(p -> out.addAll(p.scriptsNotRun()));
     return out;
   }
 
@@ -69,7 +70,7 @@ public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional
 
   /** The same result as a child of an index, for {@code platform}. */
   public PatchResult forPlatform(String platform) {
-    return new PatchResult(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, layerEntries,
+    return new PatchResult(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, notRun, layerEntries,
         bytesRead, bytesWritten, Optional.of(platform), platforms, passedThrough);
   }
 }

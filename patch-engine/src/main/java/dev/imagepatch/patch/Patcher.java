@@ -1,7 +1,8 @@
 package dev.imagepatch.patch;
 
-import dev.imagepatch.patch.debian.DebianBackend;
 import java.time.Duration;
+import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -9,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Patches container images: {@code Patcher.create().patch(request)}. The default backend is the
- * native one, which needs no container runtime.
+ * Patches container images: {@code Patcher.create().patch(request)}. Backends are found with
+ * {@link ServiceLoader}; the default is the one named {@code native}, which patches in-process
+ * and needs no container runtime.
  */
 public final class Patcher {
   /** How long a timed-out patch is given to stop once interrupted. */
@@ -24,7 +26,16 @@ public final class Patcher {
 
   /** A patcher with the native backend. */
   public static Patcher create() {
-    return new Patcher(new DebianBackend());
+    return create("native");
+  }
+
+  /** A patcher with the backend of that {@linkplain PatchBackend#name() name} on the class path. */
+  public static Patcher create(String backend) {
+    List<PatchBackend> found = ServiceLoader.load(PatchBackend.class, Patcher.class.getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get).toList();
+    return new Patcher(found.stream().filter(b -> b.name().equals(backend)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no patch backend named " + backend + " (found: "
+            + String.join(", ", found.stream().map(PatchBackend::name).toList()) + ")")));
   }
 
   /** A patcher with another backend. */

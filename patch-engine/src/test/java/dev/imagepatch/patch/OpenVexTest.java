@@ -40,7 +40,7 @@ class OpenVexTest {
     return new PatchResult(SOURCE, Optional.of(Descriptor.of(MediaTypes.OCI_MANIFEST, PATCHED, 10)), Optional.empty(),
         List.of(new PatchResult.PackageChange("libssl3", "amd64", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2", "requested"),
             new PatchResult.PackageChange("openssl", "amd64", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2", "requested")),
-        fixed, List.of(), List.of(), List.of(), List.of(), 0, 0);
+        fixed, List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0);
   }
 
   @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The wall-clock limit of a patch ({@code --timeout}), with backends that take their time. */
 class PatcherTimeoutTest {
   private static final PatchResult DONE = new PatchResult(Digest.sha256(new byte[0]), Optional.empty(),
-      Optional.empty(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0);
+      Optional.empty(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0);
 
   @TempDir
   Path temp;

@@ -90,8 +90,9 @@ public final class MultiArchBenchmark {
     PatchRequest.Builder b = PatchRequest.builder(client.repository("bench"), "12").reports(Reports.readDirectory(reports))
         .target(client.repository("bench"), tag).cacheDirectory(cache);
     String signed = "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ";
-    b.extraSource(signed + m.archive() + " bookworm main").extraSource(signed + m.archive() + " bookworm-updates main")
-        .extraSource(signed + m.security() + " bookworm-security main");
+    b.repositories(dev.imagepatch.patch.RepositoryOptions.builder().extraRepository(signed + m.archive() + " bookworm main")
+        .extraRepository(signed + m.archive() + " bookworm-updates main")
+        .extraRepository(signed + m.security() + " bookworm-security main").build());
     if (only != null) {
       b.platform(only);
     }

@@ -117,17 +117,7 @@ public final class ImageCopier {
     private Future<?> blob(Descriptor d) {
       return blobs.computeIfAbsent(d.digest(), k -> pool.submit(() -> {
         try {
-          BlobOutcome outcome = to.putBlob(d, new ImageTarget.BlobContent() {
-            @Override
-            public InputStream open() throws IOException {
-              return from.openBlob(d);
-            }
-
-            @Override
-            public Optional<dev.imagepatch.oci.ImageReference> mountFrom() {
-              return from.repository();
-            }
-          });
+          BlobOutcome outcome = to.putBlob(d, ImageTarget.BlobContent.of(from, d));
           listener.blobCopied(d, outcome);
         } catch (IOException e) {
           throw new UncheckedIOException(e);

@@ -1,0 +1,92 @@
+package dev.imagepatch.patch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a package family reaches its repositories, beyond what the image itself says: mirrors,
+ * extra repositories and keys, each in the family's own syntax. The Debian backend reads extra
+ * repositories as {@code sources.list} lines and keys as OpenPGP keyrings; apk and rpm backends
+ * read theirs.
+ */
+public final class RepositoryOptions {
+  private static final RepositoryOptions NONE = builder().build();
+
+  private final Map<String, String> mirrors;
+  private final List<String> extraRepositories;
+  private final List<Path> keys;
+  private final boolean ignoreValidUntil;
+
+  private RepositoryOptions(Builder b) {
+    this.mirrors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.mirrors));
+    this.extraRepositories = List.copyOf(b.extraRepositories);
+    this.keys = List.copyOf(b.keys);
+    this.ignoreValidUntil = b.ignoreValidUntil;
+  }
+
+  /** No mirrors, no extra repositories, the image's own keys. */
+  public static RepositoryOptions none() {
+    return NONE;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Repository URI prefixes rewritten (from, to), for air-gapped mirrors; the first match wins. */
+  public Map<String, String> mirrors() {
+    return mirrors;
+  }
+
+  /** Repositories added to the image's, in the family's own syntax (a {@code sources.list} line for apt). */
+  public List<String> extraRepositories() {
+    return extraRepositories;
+  }
+
+  /** Keys that replace the image's own for verifying repository metadata. */
+  public List<Path> keys() {
+    return keys;
+  }
+
+  /** Accept repository metadata past its validity (apt's {@code Valid-Until}); insecure, and said so. */
+  public boolean ignoreValidUntil() {
+    return ignoreValidUntil;
+  }
+
+  /** Builds {@link RepositoryOptions}. */
+  public static final class Builder {
+    private final Map<String, String> mirrors = new LinkedHashMap<>();
+    private final List<String> extraRepositories = new ArrayList<>();
+    private final List<Path> keys = new ArrayList<>();
+    private boolean ignoreValidUntil;
+
+    private Builder() {}
+
+    public Builder mirror(String from, String to) {
+      mirrors.put(from, to);
+      return this;
+    }
+
+    public Builder extraRepository(String line) {
+      extraRepositories.add(line);
+      return this;
+    }
+
+    public Builder key(Path keyring) {
+      keys.add(keyring);
+      return this;
+    }
+
+    public Builder ignoreValidUntil(boolean ignore) {
+      this.ignoreValidUntil = ignore;
+      return this;
+    }
+
+    public RepositoryOptions build() {
+      return new RepositoryOptions(this);
+    }
+  }
+}
