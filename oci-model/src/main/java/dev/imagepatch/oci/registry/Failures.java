@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -26,9 +27,16 @@ final class Failures {
     return status == 0 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
   }
 
-  /** Whether an I/O error reaching {@code uri} may go away on its own. */
+  /**
+   * Whether an I/O error reaching {@code uri} may go away on its own. A refused connection to a
+   * loopback host may not: nothing listens there, and waiting would only delay the error (a
+   * refused remote load balancer, by contrast, may be between two back ends).
+   */
   static boolean isTransient(IOException e, URI uri) {
-    return !(e instanceof UnknownHostException) && !(e instanceof SSLHandshakeException);
+    if (e instanceof UnknownHostException || e instanceof SSLHandshakeException) {
+      return false;
+    }
+    return !(refused(e) && isLoopback(uri.getAuthority()));
   }
 
   /** Whether a failed upload is worth starting over: the same judgement as for one request. */
@@ -37,6 +45,17 @@ final class Failures {
       return isRetryable(e.statusCode());
     }
     return !(e.getCause() instanceof IOException io) || isTransient(io, registry);
+  }
+
+  static boolean refused(Throwable e) {
+    boolean refused = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof HttpTimeoutException) {
+        return false; // a connect timeout: something may be there, just slow
+      }
+      refused |= t instanceof ConnectException;
+    }
+    return refused;
   }
 
   /** Host and optional port ({@code localhost:5000}, {@code [::1]:5000}) naming this machine. */
@@ -66,9 +85,11 @@ final class Failures {
   }
 
   static RegistryException unreachable(String registry, Call call, int attempts, IOException e) {
+    String notRetried = attempts == 1 && refused(e) && isLoopback(call.uri.getAuthority())
+        ? "; nothing listens there, so it was not retried" : "";
     return new RegistryException(registry, call.repository, call.operation, 0, null,
         "cannot reach " + call.uri.getScheme() + "://" + call.uri.getAuthority() + " (" + describe(e) + ") after "
-            + attempts + (attempts == 1 ? " attempt" : " attempts"), e);
+            + attempts + (attempts == 1 ? " attempt" : " attempts") + notRetried, e);
   }
 
   static String describe(IOException e) {

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * manifests by tag or digest with their exact bytes, blobs streamed and verified, uploads
  * (monolithic, or chunked above a size threshold) with cross-repository mounts, tags and
  * referrers. Authentication (anonymous, Basic, bearer tokens) follows the registry's challenges.
- * Connection errors, 5xx and 429 are retried within a {@link RetryPolicy}. Thread-safe.
+ * Connection errors, 5xx and 429 are retried within a {@link RetryPolicy}, except a refused
+ * connection to a loopback host, where nothing listens. Thread-safe.
  *
  * <p>A façade, as jib-core's is: each endpoint group is a small class of its own, over a
  * transport stacked from one concern per layer.
