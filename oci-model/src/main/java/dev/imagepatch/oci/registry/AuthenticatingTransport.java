@@ -9,14 +9,7 @@ import java.util.Optional;
  * Authorizes calls with what the {@link Authenticator} knows, and answers a 401's challenge once
  * per attempt: a fresh token refused again lacks the rights, and another would not help.
  */
-final class AuthenticatingTransport implements Transport {
-  private final Transport inner;
-  private final Authenticator auth;
-
-  AuthenticatingTransport(Transport inner, Authenticator auth) {
-    this.inner = inner;
-    this.auth = auth;
-  }
+record AuthenticatingTransport(Transport inner, Authenticator auth) implements Transport {
 
   @Override
   public HttpResponse<InputStream> send(Call call) throws IOException {

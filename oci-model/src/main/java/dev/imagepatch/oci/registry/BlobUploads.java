@@ -22,18 +22,8 @@ import org.slf4j.LoggerFactory;
  * are read once from the caller's stream, so a failed upload is started over as a whole, with its
  * content reopened, through the same {@link RetryLoop} as every request.
  */
-final class BlobUploads {
+record BlobUploads(RegistryApi api, long chunkThreshold, int chunkSize) {
   private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
-
-  private final RegistryApi api;
-  private final long chunkThreshold;
-  private final int chunkSize;
-
-  BlobUploads(RegistryApi api, long chunkThreshold, int chunkSize) {
-    this.api = api;
-    this.chunkThreshold = chunkThreshold;
-    this.chunkSize = chunkSize;
-  }
 
   boolean mount(String repository, Digest digest, String fromRepository) throws IOException {
     URI uri = api.uri("/v2/" + repository + "/blobs/uploads/?mount=" + RegistryApi.enc(digest.toString())

@@ -11,14 +11,8 @@ import java.util.Optional;
  * without registry credentials once off the registry's host. It sits above the retries, so each
  * hop is retried against its own host and a failure names the host that failed.
  */
-final class RedirectingTransport implements Transport {
+record RedirectingTransport(Transport inner) implements Transport {
   private static final int MAX_REDIRECTS = 5;
-
-  private final Transport inner;
-
-  RedirectingTransport(Transport inner) {
-    this.inner = inner;
-  }
 
   @Override
   public HttpResponse<InputStream> send(Call call) throws IOException {

@@ -30,9 +30,9 @@ final class RegistryApi {
     this.retry = new RetryLoop(registry, policy);
     Transport exchange = new StallGuardedExchange(registry, http, userAgent, stall);
     // The token endpoint gets retries but neither registry credentials nor redirects.
-    this.auth = new Authenticator(registry, credentials, new RetryingTransport(exchange, retry, registry));
+    this.auth = new Authenticator(registry, credentials, new RetryingTransport(exchange, retry));
     this.transport = new RedirectingTransport(
-        new RetryingTransport(new AuthenticatingTransport(exchange, auth), retry, registry));
+        new RetryingTransport(new AuthenticatingTransport(exchange, auth), retry));
   }
 
   HttpResponse<InputStream> send(Call call) throws IOException {

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * ({@link RetryingTransport}) and whole uploads ({@link BlobUploads}) both go through it; each
  * says per attempt whether its failure is worth another try and what giving up means.
  */
-final class RetryLoop {
+record RetryLoop(String registry, RetryPolicy policy) {
   private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
 
   /** One try; {@code attempt} counts from 1. */
@@ -48,18 +48,6 @@ final class RetryLoop {
     static <T> Outcome<T> failure(Failure<T> failure) {
       return new Outcome<>(null, failure);
     }
-  }
-
-  private final String registry;
-  private final RetryPolicy policy;
-
-  RetryLoop(String registry, RetryPolicy policy) {
-    this.registry = registry;
-    this.policy = policy;
-  }
-
-  RetryPolicy policy() {
-    return policy;
   }
 
   <T> T run(String operation, Attempt<T> attempt) throws IOException {

@@ -17,17 +17,7 @@ import java.util.Optional;
  * over. Out of retries, an I/O error becomes a {@link RegistryException} naming the registry and
  * operation, and an error status is returned for the endpoint to report with its body.
  */
-final class RetryingTransport implements Transport {
-  private final Transport inner;
-  private final RetryLoop loop;
-  private final String registry;
-
-  RetryingTransport(Transport inner, RetryLoop loop, String registry) {
-    this.inner = inner;
-    this.loop = loop;
-    this.registry = registry;
-  }
-
+record RetryingTransport(Transport inner, RetryLoop loop) implements Transport {
   @Override
   public HttpResponse<InputStream> send(Call call) throws IOException {
     return loop.run(call.operation, attempt -> attempt(call));
@@ -90,7 +80,7 @@ final class RetryingTransport implements Transport {
 
       @Override
       public HttpResponse<InputStream> giveUp(int attempts) throws RegistryException {
-        throw Failures.unreachable(registry, call, attempts, e);
+        throw Failures.unreachable(loop.registry(), call, attempts, e);
       }
     });
   }

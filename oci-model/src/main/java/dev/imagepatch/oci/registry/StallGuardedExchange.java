@@ -21,18 +21,8 @@ import javax.net.ssl.SSLSession;
  * the exchange and ends in an {@link java.net.http.HttpTimeoutException}, which the retry layer
  * treats as any I/O error.
  */
-final class StallGuardedExchange implements Transport {
-  private final String registry;
-  private final HttpClient http;
-  private final String userAgent;
-  private final StallTimer stall;
-
-  StallGuardedExchange(String registry, HttpClient http, String userAgent, StallTimer stall) {
-    this.registry = registry;
-    this.http = http;
-    this.userAgent = userAgent;
-    this.stall = stall;
-  }
+record StallGuardedExchange(String registry, HttpClient http, String userAgent, StallTimer stall)
+    implements Transport {
 
   @Override
   public HttpResponse<InputStream> send(Call call) throws IOException {
