@@ -3,11 +3,11 @@ package dev.imagepatch.oci.registry;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.oci.InvalidDocumentException;
 import dev.imagepatch.oci.internal.Json;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,25 +32,21 @@ final class Authenticator {
   private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
   private static final String CLIENT_ID = "imagepatch";
 
-  /** Sends a request without authorization, with the client's retries. */
-  interface Sender {
-    HttpResponse<InputStream> send(HttpRequest.Builder request, String operation) throws IOException;
-  }
-
   private record Token(String value, Instant expires) {}
 
   private final String registry;
   private final CredentialProvider credentials;
-  private final Sender sender;
+  private final Transport tokenTransport;
   private final Map<String, Token> tokens = new HashMap<>();
   private Challenge bearer;
   private boolean basic;
   private Optional<Credential> credential;
 
-  Authenticator(String registry, CredentialProvider credentials, Sender sender) {
+  /** {@code tokenTransport} sends to the token endpoint: retried, but without registry authorization. */
+  Authenticator(String registry, CredentialProvider credentials, Transport tokenTransport) {
     this.registry = registry;
     this.credentials = credentials;
-    this.sender = sender;
+    this.tokenTransport = tokenTransport;
   }
 
   /** The Authorization header to send for a request needing {@code scopes}, if any is known. */
@@ -120,8 +116,8 @@ final class Authenticator {
     String realm = bearer.param("realm");
     String service = bearer.param("service");
     Optional<Credential> cred = credential();
-    HttpRequest.Builder request;
     String operation = "authenticate at token endpoint " + realm;
+    Call call;
     if (cred.isPresent() && cred.get().isIdentityToken()) {
       StringJoiner form = new StringJoiner("&");
       form.add("grant_type=refresh_token");
@@ -133,9 +129,10 @@ final class Authenticator {
       if (!scopes.isEmpty()) {
         form.add("scope=" + enc(String.join(" ", scopes)));
       }
-      request = HttpRequest.newBuilder(URI.create(realm))
+      byte[] bytes = form.toString().getBytes(StandardCharsets.UTF_8);
+      call = new Call("POST", URI.create(realm), operation, null, Set.of())
           .header("Content-Type", "application/x-www-form-urlencoded")
-          .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+          .body(() -> new ByteArrayInputStream(bytes), bytes.length, true);
     } else {
       StringJoiner query = new StringJoiner("&");
       if (service != null) {
@@ -144,11 +141,13 @@ final class Authenticator {
       scopes.forEach(s -> query.add("scope=" + enc(s)));
       cred.flatMap(Credential::username).ifPresent(u -> query.add("account=" + enc(u)));
       String q = query.toString();
-      request = HttpRequest.newBuilder(URI.create(realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q)))
-          .GET();
-      cred.ifPresent(c -> request.header("Authorization", basicHeader(c)));
+      call = new Call("GET", URI.create(realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q)),
+          operation, null, Set.of());
+      if (cred.isPresent()) {
+        call.header("Authorization", basicHeader(cred.get()));
+      }
     }
-    HttpResponse<InputStream> response = sender.send(request, operation);
+    HttpResponse<InputStream> response = tokenTransport.send(call);
     byte[] body;
     try (InputStream in = response.body()) {
       body = Json.readLimited(in, 1 << 20, "token response from " + realm);
