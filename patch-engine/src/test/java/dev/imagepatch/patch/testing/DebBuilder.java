@@ -77,9 +77,9 @@ public final class DebBuilder {
     return architecture;
   }
 
-  /** The pool path a repository serves the package under. */
+  /** The pool path a repository serves the package under; without the epoch, as Debian's archive names it. */
   public String filename() {
-    return "pool/main/" + name.charAt(0) + "/" + name + "/" + name + "_" + version.replace(':', '%') + "_"
+    return "pool/main/" + name.charAt(0) + "/" + name + "/" + name + "_" + version.replaceFirst("^[0-9]+:", "") + "_"
         + architecture + ".deb";
   }
 
