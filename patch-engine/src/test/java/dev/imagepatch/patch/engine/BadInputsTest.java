@@ -1,0 +1,112 @@
+package dev.imagepatch.patch.engine;
+
+import static dev.imagepatch.patch.testing.DebBuilder.deb;
+import static dev.imagepatch.patch.testing.FixtureReports.finding;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.imagepatch.oci.layout.OciLayout;
+import dev.imagepatch.patch.PatchException;
+import dev.imagepatch.patch.PatchRequest;
+import dev.imagepatch.patch.Patcher;
+import dev.imagepatch.patch.testing.DebBuilder;
+import dev.imagepatch.patch.testing.FixtureAptRepository;
+import dev.imagepatch.patch.testing.FixtureImages;
+import dev.imagepatch.patch.testing.FixtureReports;
+import dev.imagepatch.report.Report;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Inputs the engine must refuse with a message that names the culprit, writing nothing. */
+class BadInputsTest {
+  static final DebBuilder HELLO_1 = deb("hello", "1.0-1", "amd64").file("/usr/bin/hello", "hello 1.0-1\n");
+  static final DebBuilder HELLO_2 = deb("hello", "1.0-2", "amd64").file("/usr/bin/hello", "hello 1.0-2\n");
+
+  @TempDir
+  static Path work;
+  static FixtureAptRepository repo;
+  static Report report;
+
+  @BeforeAll
+  static void serve() throws Exception {
+    repo = FixtureAptRepository.start();
+    repo.publish("bookworm", HELLO_2);
+    repo.publish("impostor", FixtureAptRepository.newKey(), HELLO_2);
+    // Its own suite, so the good suite's .deb stays intact for the other tests.
+    DebBuilder tampered = deb("hello", "1.0-2+tampered", "amd64").file("/usr/bin/hello", "hello 1.0-2\n");
+    repo.publish("tampered", tampered);
+    byte[] deb = repo.file(tampered.filename()).clone();
+    deb[deb.length - 1] ^= 1;
+    repo.replace(tampered.filename(), deb);
+    report = FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", "1.0-2"));
+  }
+
+  @AfterAll
+  static void stop() {
+    repo.close();
+  }
+
+  /** Patches {@code image} with {@code report}; expects a refusal naming each of {@code expected}. */
+  static void assertRefused(FixtureImages.Spec image, Report report, String... expected) throws Exception {
+    Path dir = Files.createTempDirectory(work, "case-");
+    OciLayout source = OciLayout.openOrCreate(dir.resolve("source"));
+    image.write(source, "12");
+    OciLayout target = OciLayout.openOrCreate(dir.resolve("target"));
+    Map<String, String> before = FixtureImages.snapshot(target);
+    // A cache of its own: a verified .deb cached by another case would hide a tampered download.
+    PatchRequest request = PatchRequest.builder(source, "12", report).target(target, "12-patched")
+        .cacheDirectory(dir.resolve("cache")).build();
+
+    PatchException e = assertThrows(PatchException.class, () -> Patcher.create().patch(request));
+    for (String part : expected) {
+      assertTrue(e.getMessage().contains(part), "'" + part + "' in: " + e.getMessage());
+    }
+    assertEquals(before, FixtureImages.snapshot(target), "nothing written");
+  }
+
+  static FixtureImages.Spec image(String suite) {
+    return FixtureImages.debian("amd64", repo, suite, HELLO_1);
+  }
+
+  @Test
+  void aReleaseSignedByAnUnknownKeyNamesTheRepository() throws Exception {
+    assertRefused(image("impostor"), report, repo.uri() + "dists/impostor/InRelease",
+        "no signature by a trusted key");
+  }
+
+  @Test
+  void aTamperedDebNamesThePackage() throws Exception {
+    Report tampered = FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", "1.0-2+tampered"));
+    assertRefused(image("tampered"), tampered, "hello_1.0-2+tampered_amd64.deb", "SHA256");
+  }
+
+  @Test
+  void aReportForAnotherOsIsRefused() throws Exception {
+    Report alpine = FixtureReports.trivy("alpine", "3.19.1", "amd64", finding("CVE-2024-0727", "libcrypto3",
+        "3.1.4-r2", "3.1.4-r5"));
+    assertRefused(image("bookworm"), alpine, "the report is for alpine, which the native Debian backend does not patch");
+  }
+
+  @Test
+  void aDebianReportOnAnImageOfAnotherOsIsRefused() throws Exception {
+    assertRefused(image("bookworm").osId("alpine"), report, "the report is for debian, but the image is alpine");
+  }
+
+  @Test
+  void anImageWithoutADpkgDatabaseSaysWhatWasLookedFor() throws Exception {
+    assertRefused(image("bookworm").withoutDpkgDatabase(), report, "no dpkg database",
+        "/var/lib/dpkg/status", "/var/lib/dpkg/status.d");
+  }
+
+  @Test
+  void noReportForTheImagesPlatformIsRefused() throws Exception {
+    Report arm64 = FixtureReports.debian("arm64", finding("CVE-2024-67890", "hello", "1.0-1", "1.0-2"));
+    assertRefused(image("bookworm"), arm64, "no report for the image's platform linux/amd64");
+  }
+}
