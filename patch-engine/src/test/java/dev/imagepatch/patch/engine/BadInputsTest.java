@@ -1,6 +1,6 @@
 package dev.imagepatch.patch.engine;
 
-import static dev.imagepatch.patch.testing.DebBuilder.deb;
+import static dev.imagepatch.patch.testing.DebBuilder.hello;
 import static dev.imagepatch.patch.testing.FixtureReports.finding;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,38 +18,33 @@ import dev.imagepatch.report.Report;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Inputs the engine must refuse with a message that names the culprit, writing nothing. */
 class BadInputsTest {
-  static final DebBuilder HELLO_1 = deb("hello", "1.0-1", "amd64").file("/usr/bin/hello", "hello 1.0-1\n");
-  static final DebBuilder HELLO_2 = deb("hello", "1.0-2", "amd64").file("/usr/bin/hello", "hello 1.0-2\n");
+  static final DebBuilder HELLO_1 = hello("1.0-1", "amd64");
+  static final DebBuilder HELLO_2 = hello("1.0-2", "amd64");
 
   @TempDir
   static Path work;
-  static FixtureAptRepository repo;
+  @RegisterExtension
+  static final FixtureAptRepository repo = FixtureAptRepository.start();
   static Report report;
 
   @BeforeAll
   static void serve() throws Exception {
-    repo = FixtureAptRepository.start();
     repo.publish("bookworm", HELLO_2);
     repo.publish("impostor", FixtureAptRepository.newKey(), HELLO_2);
-    // Its own suite, so the good suite's .deb stays intact for the other tests.
-    DebBuilder tampered = deb("hello", "1.0-2+tampered", "amd64").file("/usr/bin/hello", "hello 1.0-2\n");
+    // Its own suite and version, so the good suite's .deb stays intact for the other tests.
+    DebBuilder tampered = hello("1.0-2+tampered", "amd64");
     repo.publish("tampered", tampered);
     byte[] deb = repo.file(tampered.filename()).clone();
     deb[deb.length - 1] ^= 1;
     repo.replace(tampered.filename(), deb);
     report = FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", "1.0-2"));
-  }
-
-  @AfterAll
-  static void stop() {
-    repo.close();
   }
 
   /** Patches {@code image} with {@code report}; expects a refusal naming each of {@code expected}. */

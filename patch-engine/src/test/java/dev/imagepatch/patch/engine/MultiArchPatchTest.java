@@ -1,6 +1,6 @@
 package dev.imagepatch.patch.engine;
 
-import static dev.imagepatch.patch.testing.DebBuilder.deb;
+import static dev.imagepatch.patch.testing.DebBuilder.hello;
 import static dev.imagepatch.patch.testing.FixtureReports.finding;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,7 +17,6 @@ import dev.imagepatch.patch.PatchException;
 import dev.imagepatch.patch.PatchRequest;
 import dev.imagepatch.patch.PatchResult;
 import dev.imagepatch.patch.Patcher;
-import dev.imagepatch.patch.testing.DebBuilder;
 import dev.imagepatch.patch.testing.FixtureAptRepository;
 import dev.imagepatch.patch.testing.FixtureImages;
 import dev.imagepatch.patch.testing.FixtureReports;
@@ -27,9 +26,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,21 +40,16 @@ class MultiArchPatchTest {
 
   @TempDir
   static Path work;
-  static FixtureAptRepository repo;
+  @RegisterExtension
+  static final FixtureAptRepository repo = FixtureAptRepository.start();
   static OciLayout source;
   /** amd64, arm64/v8, the amd64 attestation, Windows: in this order. */
   static Index index;
   static Report amd64Report;
   static Report arm64Report;
 
-  /** Each architecture's build says which it is, so a child patched from the wrong index shows. */
-  static DebBuilder hello(String version, String arch) {
-    return deb("hello", version, arch).file("/usr/bin/hello", "hello " + version + " for " + arch + "\n");
-  }
-
   @BeforeAll
   static void serveAndBuild() throws Exception {
-    repo = FixtureAptRepository.start();
     repo.publish("bookworm", hello("1.0-2", "amd64"), hello("1.0-2", "arm64"));
     source = OciLayout.openOrCreate(work.resolve("source"));
     List<Descriptor> entries = new ArrayList<>();
@@ -68,11 +62,6 @@ class MultiArchPatchTest {
     index = FixtureImages.index(source, "12", entries);
     amd64Report = FixtureReports.debian("amd64", finding(CVE, "hello", "1.0-1", "1.0-2"));
     arm64Report = FixtureReports.debian("arm64", finding(CVE, "hello", "1.0-1", "1.0-2"));
-  }
-
-  @AfterAll
-  static void stop() {
-    repo.close();
   }
 
   static PatchRequest.Builder request(OciLayout target, Report... reports) {
@@ -105,6 +94,7 @@ class MultiArchPatchTest {
       assertNotEquals(before.get(i).digest(), after.get(i).digest(), arch + " patched");
       assertEquals(before.get(i).platform(), after.get(i).platform(), "platform and variant kept");
       assertEquals(arch, after.get(i).annotations().get("org.example.arch"), "descriptor annotations kept");
+      // Each architecture's hello says which it is, so a child patched from the wrong index shows.
       Map<String, byte[]> layer = FixtureImages.topLayer(target, after.get(i).digest().toString());
       assertEquals("hello 1.0-2 for " + arch + "\n", new String(layer.get("usr/bin/hello"), StandardCharsets.UTF_8));
       String status = new String(layer.get("var/lib/dpkg/status"), StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package dev.imagepatch.patch.engine;
 
 import static dev.imagepatch.patch.testing.DebBuilder.deb;
+import static dev.imagepatch.patch.testing.DebBuilder.hello;
 import static dev.imagepatch.patch.testing.FixtureReports.finding;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,30 +20,30 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Patching an image imagepatch already patched: the patch layer is replaced, never stacked. */
 class RepatchTest {
-  static final DebBuilder HELLO_1 = deb("hello", "1.0-1", "amd64").file("/usr/bin/hello", "hello 1.0-1\n");
-  static final DebBuilder HELLO_2 = deb("hello", "1.0-2", "amd64").file("/usr/bin/hello", "hello 1.0-2\n");
-  static final DebBuilder HELLO_3 = deb("hello", "1.0-3", "amd64").file("/usr/bin/hello", "hello 1.0-3\n");
+  static final DebBuilder HELLO_1 = hello("1.0-1", "amd64");
+  static final DebBuilder HELLO_2 = hello("1.0-2", "amd64");
+  static final DebBuilder HELLO_3 = hello("1.0-3", "amd64");
   static final DebBuilder ZLIB_1 = deb("zlib1g", "1:1.2.13.dfsg-1", "amd64").file("/usr/lib/libz.txt", "z 1\n");
   static final DebBuilder ZLIB_2 = deb("zlib1g", "1:1.2.13.dfsg-1+deb12u1", "amd64").file("/usr/lib/libz.txt", "z 2\n");
 
   @TempDir
   static Path work;
-  static FixtureAptRepository repo;
+  @RegisterExtension
+  static final FixtureAptRepository repo = FixtureAptRepository.start();
   static OciLayout base;
   static OciLayout patched;
   static Report firstReport;
 
   @BeforeAll
   static void patchOnce() throws Exception {
-    repo = FixtureAptRepository.start();
     repo.publish("bookworm", HELLO_2, ZLIB_2);
     // The newer fix is in a suite the image does not name: the re-patch adds it as an extra
     // source, so the first patch cannot see it and the shared repository never changes.
@@ -54,11 +55,6 @@ class RepatchTest {
     patched = OciLayout.openOrCreate(work.resolve("patched"));
     Patcher.create().patch(PatchRequest.builder(base, "12", firstReport).target(patched, "12-patched")
         .cacheDirectory(work.resolve("cache")).build());
-  }
-
-  @AfterAll
-  static void stop() {
-    repo.close();
   }
 
   @Test

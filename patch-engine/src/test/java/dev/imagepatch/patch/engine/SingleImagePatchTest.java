@@ -24,9 +24,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One amd64 Debian image patched through {@code Patcher.create()} from a loopback APT repository. */
@@ -43,20 +43,15 @@ class SingleImagePatchTest {
 
   @TempDir
   static Path work;
-  static FixtureAptRepository repo;
+  @RegisterExtension
+  static final FixtureAptRepository repo = FixtureAptRepository.start();
   static OciLayout source;
 
   @BeforeAll
   static void serveAndBuild() throws Exception {
-    repo = FixtureAptRepository.start();
     repo.publish("bookworm", HELLO_1, HELLO_2, ZLIB, SVC_2);
     source = OciLayout.openOrCreate(work.resolve("source"));
     FixtureImages.debian("amd64", repo, "bookworm", HELLO_1, ZLIB, SVC_1).write(source, "12");
-  }
-
-  @AfterAll
-  static void stop() {
-    repo.close();
   }
 
   static PatchRequest.Builder request(Report report, OciLayout target) {

@@ -42,6 +42,11 @@ public final class DebBuilder {
     return new DebBuilder(name, version, architecture);
   }
 
+  /** The harness's stock package: one program that says its version and architecture. */
+  public static DebBuilder hello(String version, String architecture) {
+    return deb("hello", version, architecture).file("/usr/bin/hello", "hello " + version + " for " + architecture + "\n");
+  }
+
   public DebBuilder depends(String depends) {
     fields.put("Depends", depends);
     return this;

@@ -31,13 +31,16 @@ import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureGenerator;
 import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentSignerBuilder;
 import org.bouncycastle.openpgp.operator.jcajce.JcaPGPKeyPair;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An APT archive served over HTTP on loopback: per suite a clearsigned {@code InRelease}, the
  * amd64 and arm64 {@code Packages} and {@code Packages.gz} with their SHA256s, and the .debs in
  * {@code pool/}. Files are kept in memory, so a test can change one after it was published.
+ * Registered as a static extension it serves the whole test class and stops after it.
  */
-public final class FixtureAptRepository implements AutoCloseable {
+public final class FixtureAptRepository implements AutoCloseable, AfterAllCallback {
   /** Every suite indexes both, so each child of a multi-arch image finds its own. */
   public static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
 
@@ -53,8 +56,13 @@ public final class FixtureAptRepository implements AutoCloseable {
   }
 
   /** A repository with a signing key of its own, listening on a free loopback port. */
-  public static FixtureAptRepository start() throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+  public static FixtureAptRepository start() {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     // Platforms of an index are patched concurrently; one thread would serialize their downloads.
     ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "fixture-apt");
@@ -178,6 +186,11 @@ public final class FixtureAptRepository implements AutoCloseable {
       gz.write(content);
     }
     return out.toByteArray();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
   }
 
   @Override
