@@ -15,9 +15,12 @@ import dev.imagepatch.patch.testing.FixtureAptRepository;
 import dev.imagepatch.patch.testing.FixtureImages;
 import dev.imagepatch.patch.testing.FixtureReports;
 import dev.imagepatch.report.Report;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,19 +47,28 @@ class BadInputsTest {
     byte[] deb = repo.file(tampered.filename()).clone();
     deb[deb.length - 1] ^= 1;
     repo.replace(tampered.filename(), deb);
+    repo.publish("forged", HELLO_2);
+    String signed = new String(repo.file("dists/forged/InRelease"), StandardCharsets.UTF_8);
+    repo.replace("dists/forged/InRelease", signed.replace("Suite: forged", "Suite: changed-by-a-mirror")
+        .getBytes(StandardCharsets.UTF_8));
     report = FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", "1.0-2"));
   }
 
   /** Patches {@code image} with {@code report}; expects a refusal naming each of {@code expected}. */
   static void assertRefused(FixtureImages.Spec image, Report report, String... expected) throws Exception {
+    assertRefused(image, report, b -> b, expected);
+  }
+
+  static void assertRefused(FixtureImages.Spec image, Report report, UnaryOperator<PatchRequest.Builder> options,
+      String... expected) throws Exception {
     Path dir = Files.createTempDirectory(work, "case-");
     OciLayout source = OciLayout.openOrCreate(dir.resolve("source"));
     image.write(source, "12");
     OciLayout target = OciLayout.openOrCreate(dir.resolve("target"));
     Map<String, String> before = FixtureImages.snapshot(target);
     // A cache of its own: a verified .deb cached by another case would hide a tampered download.
-    PatchRequest request = PatchRequest.builder(source, "12", report).target(target, "12-patched")
-        .cacheDirectory(dir.resolve("cache")).build();
+    PatchRequest request = options.apply(PatchRequest.builder(source, "12", report).target(target, "12-patched")
+        .cacheDirectory(dir.resolve("cache"))).build();
 
     PatchException e = assertThrows(PatchException.class, () -> Patcher.create().patch(request));
     for (String part : expected) {
@@ -73,6 +85,24 @@ class BadInputsTest {
   void aReleaseSignedByAnUnknownKeyNamesTheRepository() throws Exception {
     assertRefused(image("impostor"), report, repo.uri() + "dists/impostor/InRelease",
         "no signature by a trusted key");
+  }
+
+  @Test
+  void aReleaseChangedAfterSigningIsABadSignature() throws Exception {
+    assertRefused(image("forged"), report, repo.uri() + "dists/forged/InRelease: BAD signature by key ");
+  }
+
+  @Test
+  void anExpiredReleaseIsRefused() throws Exception {
+    assertRefused(image("bookworm"), report, b -> b.now(Instant.parse("2100-06-01T00:00:00Z")),
+        "dists/bookworm/InRelease: expired: Valid-Until was ");
+  }
+
+  @Test
+  void noCandidateReachingTheFixedVersionIsRefused() throws Exception {
+    Report impossible = FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", "9.9-1"));
+    assertRefused(image("bookworm"), impossible,
+        "no candidate for hello reaches the fixed version 9.9-1 (CVE-2024-67890); candidates seen: 1.0-2");
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.oci.ImageConfig;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.layout.OciLayout;
@@ -81,6 +82,8 @@ class SingleImagePatchTest {
     assertEquals(before.diffIds(), after.diffIds().subList(0, 1));
     assertEquals(2, after.diffIds().size());
     assertEquals(before.history().size() + 1, after.history().size());
+    assertEquals(withoutLayers(before), withoutLayers(after), "the config is unchanged but for its layers");
+    assertEquals(base.annotations(), patched.annotations());
     assertTrue(after.history().get(1).path("created_by").asText().contains("hello 1.0-1 -> 1.0-2"),
         after.history().get(1).toString());
 
@@ -96,6 +99,13 @@ class SingleImagePatchTest {
         new String(layer.get("var/lib/dpkg/info/hello.list"), StandardCharsets.UTF_8));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("usr/lib/") || p.startsWith("usr/sbin/")),
         "only the upgraded package's files: " + layer.keySet());
+  }
+
+  static ObjectNode withoutLayers(ImageConfig config) {
+    ObjectNode c = config.json().deepCopy();
+    ((ObjectNode) c.get("rootfs")).remove("diff_ids");
+    c.remove("history");
+    return c;
   }
 
   @Test

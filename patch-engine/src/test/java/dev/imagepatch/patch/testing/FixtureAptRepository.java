@@ -123,7 +123,8 @@ public final class FixtureAptRepository implements AutoCloseable, AfterAllCallba
   /** Publishes {@code suite} signed by {@code signer}, which may be a key the image does not trust. */
   public void publish(String suite, PGPKeyPair signer, DebBuilder... debs) throws IOException {
     StringBuilder release = new StringBuilder("Origin: imagepatch tests\nLabel: fixture\nSuite: " + suite
-        + "\nCodename: " + suite + "\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nArchitectures: "
+        + "\nCodename: " + suite + "\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nValid-Until: Fri, 01 Jan 2100 00:00:00 UTC"
+        + "\nArchitectures: "
         + String.join(" ", ARCHITECTURES) + "\nComponents: main\nSHA256:\n");
     for (String arch : ARCHITECTURES) {
       StringBuilder packages = new StringBuilder();

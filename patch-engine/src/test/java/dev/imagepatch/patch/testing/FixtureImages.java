@@ -113,7 +113,8 @@ public final class FixtureImages {
         config.putArray("history").addObject().put("created", config.get("created").asText())
             .put("created_by", "fixture base layer");
         Manifest m = Manifest.create(MediaTypes.OCI_MANIFEST, blob(layout, MediaTypes.OCI_CONFIG,
-            JSON.writeValueAsBytes(config)), List.of(layerDescriptor));
+            JSON.writeValueAsBytes(config)), List.of(layerDescriptor))
+            .withAnnotation("org.opencontainers.image.title", "fixture");
         layout.putManifest(m, tag);
         return m.descriptor().withPlatform(arch.equals("arm64") ? Platform.of("linux", "arm64", "v8")
             : Platform.of("linux", arch));
