@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.Index;
+import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.Platform;
 import dev.imagepatch.oci.layout.OciLayout;
@@ -102,6 +103,13 @@ class MultiArchPatchTest {
       assertEquals(after.get(i).digest(), target.resolve("12-patched-" + arch).digest(), "per-platform tag");
     }
     assertEquals(before.get(3), after.get(2), "the Windows entry passes through untouched");
+    for (Descriptor child : after) {
+      Manifest m = FixtureImages.manifest(target, child.digest().toString());
+      assertTrue(target.hasBlob(m.config()), "every child the index names is whole in the target: " + child);
+      for (Descriptor layer : m.layers()) {
+        assertTrue(target.hasBlob(layer), child + " layer " + layer);
+      }
+    }
     assertEquals(List.of("amd64", "arm64"), result.platforms().stream().map(p -> p.platform().orElseThrow()).toList());
     result.platforms().forEach(p -> assertEquals(List.of(CVE), p.fixed().stream()
         .map(PatchResult.Fixed::vulnerability).toList(), p.platform().get()));

@@ -109,6 +109,26 @@ class SingleImagePatchTest {
   }
 
   @Test
+  void aDistrolessImageGetsStatusDFilesOfTheChangedPackagesOnly() throws Exception {
+    OciLayout distroless = OciLayout.openOrCreate(work.resolve("distroless"));
+    FixtureImages.debian("amd64", repo, "bookworm", HELLO_1, ZLIB).distroless().write(distroless, "12");
+    OciLayout target = OciLayout.openOrCreate(work.resolve("distroless-patched"));
+    Path keyring = repo.keyringFile(work.resolve("fixture.gpg"));
+    PatchResult result = Patcher.create().patch(PatchRequest.builder(distroless, "12", helloReport())
+        .target(target, "12-patched").cacheDirectory(work.resolve("cache"))
+        .extraSource("deb [signed-by=" + keyring + "] " + repo.uri() + " bookworm main").build());
+
+    assertEquals(List.of("CVE-2024-12345"), result.fixed().stream().map(PatchResult.Fixed::vulnerability).toList());
+    Map<String, byte[]> layer = FixtureImages.topLayer(target, "12-patched");
+    assertEquals(List.of("var/lib/dpkg/status.d/hello", "var/lib/dpkg/status.d/hello.md5sums"),
+        layer.keySet().stream().filter(p -> p.startsWith("var/lib/dpkg/")).toList(), "no status file, no lists");
+    assertEquals(HELLO_2.control().replaceFirst("\n", "\nStatus: install ok installed\n"),
+        new String(layer.get("var/lib/dpkg/status.d/hello"), StandardCharsets.UTF_8), "the control file and Status");
+    assertEquals(HELLO_2.md5sums(), new String(layer.get("var/lib/dpkg/status.d/hello.md5sums"), StandardCharsets.UTF_8));
+    assertArrayEquals(HELLO_2.files().get("/usr/bin/hello"), layer.get("usr/bin/hello"));
+  }
+
+  @Test
   void aDryRunWritesNothing() throws Exception {
     OciLayout target = OciLayout.openOrCreate(work.resolve("dry"));
     Map<String, String> before = FixtureImages.snapshot(target);

@@ -51,6 +51,7 @@ public final class FixtureImages {
     private final List<DebBuilder> installed;
     private String osId = "debian";
     private boolean dpkgDatabase = true;
+    private boolean distroless;
 
     private Spec(String arch, FixtureAptRepository repo, String suite, List<DebBuilder> installed) {
       this.arch = arch;
@@ -71,23 +72,37 @@ public final class FixtureImages {
       return this;
     }
 
+    /**
+     * As Google's distroless images are: one {@code status.d} file (and its md5sums) per package, no
+     * status file, no file lists, no APT sources; the request must bring the repository.
+     */
+    public Spec distroless() {
+      this.distroless = true;
+      return this;
+    }
+
     /** Writes the image and tags it (null: untagged); returns its descriptor, platform set. */
     public Descriptor write(OciLayout layout, String tag) throws IOException {
       Map<String, byte[]> files = new TreeMap<>();
       files.put("etc/os-release", utf8("PRETTY_NAME=\"Fixture 12\"\nID=" + osId + "\nVERSION_ID=\"12\"\n"));
-      files.put("etc/apt/sources.list.d/fixture.sources", utf8("Types: deb\nURIs: " + repo.uri() + "\nSuites: "
-          + suite + "\nComponents: main\nSigned-By: /etc/apt/keyrings/fixture.gpg\n"));
-      files.put("etc/apt/keyrings/fixture.gpg", repo.keyring());
+      if (!distroless) {
+        files.put("etc/apt/sources.list.d/fixture.sources", utf8("Types: deb\nURIs: " + repo.uri() + "\nSuites: "
+            + suite + "\nComponents: main\nSigned-By: /etc/apt/keyrings/fixture.gpg\n"));
+        files.put("etc/apt/keyrings/fixture.gpg", repo.keyring());
+      }
       StringBuilder status = new StringBuilder();
       for (DebBuilder deb : installed) {
         deb.files().forEach((path, content) -> files.put(path.substring(1), content));
         status.append(deb.installedStanza());
-        if (dpkgDatabase) {
+        if (distroless) {
+          files.put("var/lib/dpkg/status.d/" + deb.name(), utf8(deb.installedStanza().strip() + "\n"));
+          files.put("var/lib/dpkg/status.d/" + deb.name() + ".md5sums", utf8(deb.md5sums()));
+        } else if (dpkgDatabase) {
           files.put("var/lib/dpkg/info/" + deb.name() + ".list", utf8(String.join("\n", deb.list()) + "\n"));
           files.put("var/lib/dpkg/info/" + deb.name() + ".md5sums", utf8(deb.md5sums()));
         }
       }
-      if (dpkgDatabase) {
+      if (dpkgDatabase && !distroless) {
         files.put("var/lib/dpkg/status", utf8(status.toString()));
       }
       LayerBuilder layer = new LayerBuilder();
