@@ -61,10 +61,9 @@ class RepatchTest {
   void aNewerFixReplacesThePatchLayerAndKeepsWhatTheFirstPatchUpgraded() throws Exception {
     Report rescan = FixtureReports.debian("amd64", finding("CVE-2024-56789", "hello", "1.0-2", "1.0-3"));
     OciLayout target = OciLayout.openOrCreate(work.resolve("repatched"));
-    Path keyring = repo.keyringFile(work.resolve("fixture.gpg"));
     PatchResult result = Patcher.create().patch(PatchRequest.builder(patched, "12-patched", rescan)
         .target(target, "12-repatched").cacheDirectory(work.resolve("cache"))
-        .extraSource("deb [signed-by=" + keyring + "] " + repo.uri() + " bookworm-updates main").build());
+        .extraSource(repo.extraSource("bookworm-updates", work.resolve("fixture.gpg"))).build());
 
     Manifest original = FixtureImages.manifest(base, "12");
     Manifest twice = FixtureImages.manifest(target, "12-repatched");

@@ -113,10 +113,9 @@ class SingleImagePatchTest {
     OciLayout distroless = OciLayout.openOrCreate(work.resolve("distroless"));
     FixtureImages.debian("amd64", repo, "bookworm", HELLO_1, ZLIB).distroless().write(distroless, "12");
     OciLayout target = OciLayout.openOrCreate(work.resolve("distroless-patched"));
-    Path keyring = repo.keyringFile(work.resolve("fixture.gpg"));
     PatchResult result = Patcher.create().patch(PatchRequest.builder(distroless, "12", helloReport())
         .target(target, "12-patched").cacheDirectory(work.resolve("cache"))
-        .extraSource("deb [signed-by=" + keyring + "] " + repo.uri() + " bookworm main").build());
+        .extraSource(repo.extraSource("bookworm", work.resolve("fixture.gpg"))).build());
 
     assertEquals(List.of("CVE-2024-12345"), result.fixed().stream().map(PatchResult.Fixed::vulnerability).toList());
     Map<String, byte[]> layer = FixtureImages.topLayer(target, "12-patched");

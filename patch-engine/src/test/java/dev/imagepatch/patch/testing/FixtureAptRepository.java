@@ -110,9 +110,12 @@ public final class FixtureAptRepository implements AutoCloseable, AfterAllCallba
     }
   }
 
-  /** The keyring written to a file, for keyrings and extra sources given with the request. */
-  public Path keyringFile(Path file) throws IOException {
-    return Files.write(file, keyring());
+  /**
+   * A sources.list line for the request's extra sources, naming {@code suite}; it trusts the
+   * repository's key, written to {@code keyring} since extra sources name keys on the host.
+   */
+  public String extraSource(String suite, Path keyring) throws IOException {
+    return "deb [signed-by=" + Files.write(keyring, keyring()) + "] " + uri() + " " + suite + " main";
   }
 
   /** Publishes {@code suite} with these packages, signed by the repository's key. */
