@@ -7,7 +7,6 @@ import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.Digest;
 import dev.imagepatch.oci.ImageConfig;
 import dev.imagepatch.oci.Index;
-import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.Platform;
@@ -170,8 +169,7 @@ public final class FixtureImages {
 
   /** The manifest at {@code reference} (a tag or a digest). */
   public static Manifest manifest(OciLayout layout, String reference) throws IOException {
-    JsonDocument doc = layout.fetchManifest(reference);
-    return (Manifest) doc;
+    return (Manifest) layout.fetchManifest(reference);
   }
 
   public static ImageConfig config(OciLayout layout, Manifest manifest) throws IOException {
