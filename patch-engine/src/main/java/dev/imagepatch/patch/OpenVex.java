@@ -42,7 +42,9 @@ public final class OpenVex {
       r.changes().forEach(c -> archOf.put(c.name(), c.architecture()));
       for (PatchResult.Fixed f : r.fixed()) {
         componentsByVulnerability.computeIfAbsent(f.vulnerability(), k -> new LinkedHashSet<>())
-            .add(purl(PackageManager.DPKG, distro, f.packageName(), f.version(), archOf.get(f.packageName())));
+            .add(purl(r.packageManager().orElseThrow(() -> new IllegalArgumentException(
+                "a patch result that names no package family")), distro, f.packageName(), f.version(),
+                archOf.get(f.packageName())));
       }
     }
     if (componentsByVulnerability.isEmpty()) {

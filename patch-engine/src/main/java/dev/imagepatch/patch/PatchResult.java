@@ -2,6 +2,7 @@ package dev.imagepatch.patch;
 
 import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.Digest;
+import dev.imagepatch.pkg.PackageManager;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,18 +22,20 @@ import java.util.Optional;
  * @param bytesWritten blob bytes written to the target (layer and config; base layers that were
  *     mounted or already there are not counted)
  * @param platform the platform of a child of an index, else empty
+ * @param packageManager the package family that patched the image (empty for an index)
  */
 public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional<Descriptor> layer,
     List<PackageChange> changes, List<Fixed> fixed, List<StillVulnerable> stillVulnerable, List<NoFix> noFix,
     List<String> notes, List<ScriptNotRun> notRun, List<String> layerEntries, long bytesRead, long bytesWritten,
-    Optional<String> platform, List<PatchResult> platforms, List<String> passedThrough) {
+    Optional<String> platform, List<PatchResult> platforms, List<String> passedThrough,
+    Optional<PackageManager> packageManager) {
 
   /** A single-image result. */
   public PatchResult(Digest source, Optional<Descriptor> manifest, Optional<Descriptor> layer, List<PackageChange> changes,
       List<Fixed> fixed, List<StillVulnerable> stillVulnerable, List<NoFix> noFix, List<String> notes,
       List<ScriptNotRun> notRun, List<String> layerEntries, long bytesRead, long bytesWritten) {
     this(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, notRun, layerEntries, bytesRead,
-        bytesWritten, Optional.empty(), List.of(), List.of());
+        bytesWritten, Optional.empty(), List.of(), List.of(), Optional.empty());
   }
 
   /** One package upgraded or installed. */
@@ -71,6 +74,12 @@ public record PatchResult(Digest source, Optional<Descriptor> manifest, Optional
   /** The same result as a child of an index, for {@code platform}. */
   public PatchResult forPlatform(String platform) {
     return new PatchResult(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, notRun, layerEntries,
-        bytesRead, bytesWritten, Optional.of(platform), platforms, passedThrough);
+        bytesRead, bytesWritten, Optional.of(platform), platforms, passedThrough, packageManager);
+  }
+
+  /** The same result, patched by {@code manager}'s family. */
+  public PatchResult patchedWith(PackageManager manager) {
+    return new PatchResult(source, manifest, layer, changes, fixed, stillVulnerable, noFix, notes, notRun, layerEntries,
+        bytesRead, bytesWritten, platform, platforms, passedThrough, Optional.of(manager));
   }
 }

@@ -1,5 +1,6 @@
 package dev.imagepatch.patch;
 
+import dev.imagepatch.pkg.PackageManager;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,7 @@ class OpenVexTest {
     return new PatchResult(SOURCE, Optional.of(Descriptor.of(MediaTypes.OCI_MANIFEST, PATCHED, 10)), Optional.empty(),
         List.of(new PatchResult.PackageChange("libssl3", "amd64", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2", "requested"),
             new PatchResult.PackageChange("openssl", "amd64", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2", "requested")),
-        fixed, List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0);
+        fixed, List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0).patchedWith(PackageManager.DPKG);
   }
 
   @Test

@@ -121,7 +121,7 @@ final class ImagePatcher {
         out.step("already up to date: the patch layer holds every fix asked for");
         Verifier v = Verifier.check(plan, withEarlier, order);
         return new PatchResult(manifest.digest(), Optional.empty(), Optional.empty(), List.of(), v.fixed(),
-            v.stillVulnerable(), noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0);
+            v.stillVulnerable(), noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
       }
       Repatch.keepEarlier(session.installed(), withEarlier, byName, order);
     }
@@ -130,7 +130,7 @@ final class ImagePatcher {
       out.step("nothing to change: every fixable vulnerability is already fixed");
       Verifier v = Verifier.check(plan, session.installed(), order);
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.empty(), changes, v.fixed(), List.of(),
-          noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0);
+          noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
     }
 
     long epoch = req.sourceDateEpoch().orElseGet(() -> created(config));
@@ -165,7 +165,7 @@ final class ImagePatcher {
     }
     if (req.dryRun()) {
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.of(layerDescriptor), changes, List.of(),
-          List.of(), noFix, layer.notes(), notRun, entries, bytesRead.get(), 0);
+          List.of(), noFix, layer.notes(), notRun, entries, bytesRead.get(), 0).patchedWith(family.packageManager());
     }
     ImageTarget target = req.target().orElseThrow();
     long uploaded = Publisher.push(src, target, patched, blob, layerDescriptor, tag, out);
@@ -174,7 +174,8 @@ final class ImagePatcher {
     Verifier v = Verifier.check(plan, session.installedWith(readBack(target, patched, blob, layerDescriptor,
         needs)), order);
     return new PatchResult(manifest.digest(), Optional.of(patched.manifest().descriptor()), Optional.of(layerDescriptor),
-        changes, v.fixed(), v.stillVulnerable(), noFix, layer.notes(), notRun, entries, bytesRead.get(), uploaded);
+        changes, v.fixed(), v.stillVulnerable(), noFix, layer.notes(), notRun, entries, bytesRead.get(), uploaded)
+        .patchedWith(family.packageManager());
   }
 
   /**
@@ -184,25 +185,24 @@ final class ImagePatcher {
   private static PackageBackend family(List<PackageBackend> families, MergedFilesystem fs, Report report)
       throws PatchException {
     List<PackageBackend> found = families.stream().filter(f -> f.recognizes(fs)).toList();
-    if (found.isEmpty()) {
-      throw new PatchException("no package backend recognizes the image; looked for: " + String.join("; ",
-          families.stream().map(f -> f.looksFor() + " (" + f.packageManager().id() + ")").toList()));
-    }
-    if (report == null) {
-      return found.get(0);
-    }
-    OsFamily os = report.osFamily().orElseThrow(() -> new PatchException(report.source()
-        + ": the report names no operating system"));
-    PackageManager wanted = os.packageManager().orElse(null);
-    PackageBackend family = found.stream().filter(f -> f.packageManager() == wanted).findFirst()
-        .orElseThrow(() -> new PatchException(report.source() + ": the report is for " + os.id() + ", which the "
-            + found.get(0).describe() + " does not patch"));
     OsRelease release = OsRelease.of(fs);
-    if (!release.isEmpty() && !release.is(os.id())) {
+    OsFamily os = report == null ? null : report.osFamily().orElseThrow(() -> new PatchException(report.source()
+        + ": the report names no operating system"));
+    PackageManager wanted = os == null ? null : os.packageManager().orElse(null);
+    if (os != null && !found.isEmpty() && found.stream().noneMatch(f -> f.packageManager() == wanted)) {
+      throw new PatchException(report.source() + ": the report is for " + os.id() + ", which the "
+          + found.get(0).describe() + " does not patch");
+    }
+    if (os != null && !release.isEmpty() && !release.is(os.id())) {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", but the image is "
           + release.id() + " (" + release.prettyName() + ")");
     }
-    return family;
+    if (found.isEmpty()) {
+      throw new PatchException("no package backend recognizes the image" + (release.isEmpty() ? ""
+          : " (" + release.prettyName() + ")") + "; looked for: " + String.join("; ", families.stream()
+          .map(f -> f.looksFor() + " (" + f.packageManager().id() + ")").toList()));
+    }
+    return found.stream().filter(f -> os == null || f.packageManager() == wanted).findFirst().orElseThrow();
   }
 
   /** The pushed patch layer alone, read back from the target (or from the local blob for a target not readable). */

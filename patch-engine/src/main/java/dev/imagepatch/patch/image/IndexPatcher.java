@@ -139,7 +139,8 @@ final class IndexPatcher {
       return new PatchResult(index.digest(), changed && !req.dryRun() ? Optional.of(newIndex.descriptor())
           : Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
           results.stream().mapToLong(PatchResult::bytesRead).sum(),
-          results.stream().mapToLong(PatchResult::bytesWritten).sum(), Optional.empty(), results, passed);
+          results.stream().mapToLong(PatchResult::bytesWritten).sum(), Optional.empty(), results, passed,
+          Optional.empty());
     } finally {
       pool.shutdownNow();
     }

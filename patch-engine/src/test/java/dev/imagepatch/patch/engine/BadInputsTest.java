@@ -125,7 +125,7 @@ class BadInputsTest {
 
   @Test
   void anImageWithoutADpkgDatabaseSaysWhatWasLookedFor() throws Exception {
-    assertRefused(image("bookworm").withoutDpkgDatabase(), report, "no dpkg database",
+    assertRefused(image("bookworm").withoutDpkgDatabase(), report, "no package backend recognizes the image",
         "/var/lib/dpkg/status", "/var/lib/dpkg/status.d");
   }
 

@@ -1,4 +1,6 @@
 package dev.imagepatch.patch.engine;
+import dev.imagepatch.patch.ScriptNotRun;
+import dev.imagepatch.patch.RepositoryOptions;
 
 import static dev.imagepatch.patch.testing.DebBuilder.deb;
 import static dev.imagepatch.patch.testing.FixtureReports.finding;
@@ -115,7 +117,7 @@ class SingleImagePatchTest {
     OciLayout target = OciLayout.openOrCreate(work.resolve("distroless-patched"));
     PatchResult result = Patcher.create().patch(PatchRequest.builder(distroless, "12", helloReport())
         .target(target, "12-patched").cacheDirectory(work.resolve("cache"))
-        .extraSource(repo.extraSource("bookworm", work.resolve("fixture.gpg"))).build());
+        .repositories(RepositoryOptions.builder().extraRepository(repo.extraSource("bookworm", work.resolve("fixture.gpg"))).build()).build());
 
     assertEquals(List.of("CVE-2024-12345"), result.fixed().stream().map(PatchResult.Fixed::vulnerability).toList());
     Map<String, byte[]> layer = FixtureImages.topLayer(target, "12-patched");
@@ -154,7 +156,8 @@ class SingleImagePatchTest {
 
     // Without strict the same patch goes through and says what it did not run.
     PatchResult lenient = Patcher.create().patch(request(report, target).build());
-    assertEquals(List.of("script not run: svc (postinst)"), lenient.scriptsNotRun());
+    assertEquals(List.of(new ScriptNotRun("svc", "postinst")), lenient.scriptsNotRun());
+    assertEquals("script not run: svc (postinst)", lenient.scriptsNotRun().get(0).toString());
   }
 
   @Test
