@@ -11,22 +11,18 @@ import dev.imagepatch.oci.internal.Sizes;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code imagepatch copy SRC DST}: an image or a whole index, byte for byte. */
 @Command(name = "copy", mixinStandardHelpOptions = true,
     description = {"Copy an image or index, digests unchanged, between registries, OCI layouts and docker save tars.",
         "Locations: REGISTRY/REPO[:TAG|@DIGEST] (or docker://...), oci:DIR[:TAG], docker-archive:FILE[:REPO:TAG] (read only).",
         "Prints the copied digest on stdout and progress on stderr."})
-final class CopyCommand implements Callable<Integer> {
+final class CopyCommand extends RegistryCommand {
   @Parameters(index = "0", paramLabel = "SRC", description = "Where the image is.")
   String source;
 
@@ -38,12 +34,6 @@ final class CopyCommand implements Callable<Integer> {
 
   @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
   boolean quiet;
-
-  @Mixin
-  RegistryOptions registries;
-
-  @Spec
-  CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {

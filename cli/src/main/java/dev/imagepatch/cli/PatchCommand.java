@@ -22,19 +22,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code imagepatch patch}: one new layer with the fixed packages, pushed or written to an OCI layout. */
 @Command(name = "patch", mixinStandardHelpOptions = true,
     description = {"Patch the OS packages a scanner report names, without rebuilding the image: one new layer with"
         + " the fixed packages and the package database as the package manager would leave it.",
         "Exit code 0 when patched or already up to date, 1 when patching failed, 2 for a wrong command line."})
-final class PatchCommand implements Callable<Integer> {
+final class PatchCommand extends RegistryCommand {
   enum Summary { table, json }
 
   enum Compression { gzip, zstd }
@@ -115,13 +112,7 @@ final class PatchCommand implements Callable<Integer> {
   Duration timeout;
 
   @Mixin
-  RegistryOptions registries;
-
-  @Mixin
   RepositoryFlags repositories;
-
-  @Spec
-  CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {

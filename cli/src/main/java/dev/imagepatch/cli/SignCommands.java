@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagepatch.oci.internal.Json;
 import dev.imagepatch.signer.CosignKeys;
 import dev.imagepatch.signer.SignatureStore;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -63,74 +61,60 @@ final class SignCommands {
     }
   }
 
+  /** IMAGE, and the signature target it names, for the four commands on an image's signatures. */
+  abstract static class OnImage extends RegistryCommand {
+    @Parameters(paramLabel = "IMAGE")
+    String image;
+
+    @Override
+    public final Integer call() throws Exception {
+      return call(Signing.target(image, registries));
+    }
+
+    abstract int call(Signing.Target t) throws Exception;
+  }
+
   @Command(name = "sign", mixinStandardHelpOptions = true,
       description = "Sign an image's manifest digest as cosign 2.x does (tag sha256-<hex>.sig, simple signing).")
-  static final class Sign implements Callable<Integer> {
+  static final class Sign extends OnImage {
     @Option(names = "--key", required = true, description = "cosign private key (password: $COSIGN_PASSWORD or stdin).")
     Path key;
 
     @Option(names = {"-a", "--annotations"}, paramLabel = "KEY=VALUE", description = "Extra claims in the payload.")
     Map<String, String> annotations;
 
-    @Parameters(paramLabel = "IMAGE")
-    String image;
-
-    @Mixin
-    RegistryOptions registries;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-      Signing.Target t = Signing.target(image, registries);
+    int call(Signing.Target t) throws Exception {
       SignatureStore.sign(t.repo(), t.digest(), t.dockerReference(), Signing.annotations(annotations),
           Signing.signer(key));
-      spec.commandLine().getOut().println("Signed " + t.display() + " (" + SignatureStore.tag(t.digest(), "sig") + ")");
-      spec.commandLine().getOut().flush();
-      return 0;
+      return printed(List.of("Signed " + t.display() + " (" + SignatureStore.tag(t.digest(), "sig") + ")"));
     }
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = "Check an image's cosign signatures with a public key; exit 0 when one verifies.")
-  static final class Verify implements Callable<Integer> {
+  static final class Verify extends OnImage {
     @Option(names = "--key", required = true, description = "Public key (PEM).")
     Path key;
 
     @Option(names = {"-a", "--annotations"}, paramLabel = "KEY=VALUE", description = "Claims the payload must carry.")
     Map<String, String> annotations;
 
-    @Parameters(paramLabel = "IMAGE")
-    String image;
-
-    @Mixin
-    RegistryOptions registries;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-      Signing.Target t = Signing.target(image, registries);
+    int call(Signing.Target t) throws Exception {
       SignatureStore.Verification v = SignatureStore.verify(t.repo(), t.digest(), Signing.publicKey(key),
           Signing.annotations(annotations));
-      PrintWriter out = spec.commandLine().getOut();
-      if (v.verified()) {
-        v.checks().stream().filter(SignatureStore.Check::verified)
-            .forEach(c -> out.println("Verified " + t.display() + ": signature " + c.layer()));
-        out.flush();
-        return 0;
+      if (!v.verified()) {
+        return failed("imagepatch: no valid signature for " + t.display() + ": " + v.reasons());
       }
-      spec.commandLine().getErr().println("imagepatch: no valid signature for " + t.display() + ": " + v.reasons());
-      spec.commandLine().getErr().flush();
-      return 1;
+      return printed(v.checks().stream().filter(SignatureStore.Check::verified)
+          .map(c -> "Verified " + t.display() + ": signature " + c.layer()).toList());
     }
   }
 
   @Command(name = "attest", mixinStandardHelpOptions = true,
       description = "Attest an image: a predicate as a signed in-toto statement in a DSSE envelope (tag sha256-<hex>.att).")
-  static final class Attest implements Callable<Integer> {
+  static final class Attest extends OnImage {
     @Option(names = "--key", required = true, description = "cosign private key.")
     Path key;
 
@@ -141,62 +125,35 @@ final class SignCommands {
         description = "Predicate type: openvex, custom, slsaprovenance, spdx, cyclonedx, vuln, or a URI.")
     String type;
 
-    @Parameters(paramLabel = "IMAGE")
-    String image;
-
-    @Mixin
-    RegistryOptions registries;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-      Signing.Target t = Signing.target(image, registries);
+    int call(Signing.Target t) throws Exception {
       JsonNode body = Json.readObject(Files.readAllBytes(predicate), predicate.toString());
       SignatureStore.attest(t.repo(), t.digest(), t.dockerReference(), predicateType(type), body, Signing.signer(key));
-      spec.commandLine().getOut().println("Attested " + t.display() + " (" + predicateType(type) + ")");
-      spec.commandLine().getOut().flush();
-      return 0;
+      return printed(List.of("Attested " + t.display() + " (" + predicateType(type) + ")"));
     }
   }
 
   @Command(name = "verify-attestation", mixinStandardHelpOptions = true,
       description = "Check an image's attestations with a public key; prints the verified statements.")
-  static final class VerifyAttestation implements Callable<Integer> {
+  static final class VerifyAttestation extends OnImage {
     @Option(names = "--key", required = true, description = "Public key (PEM).")
     Path key;
 
     @Option(names = "--type", description = "Only this predicate type (alias or URI).")
     String type;
 
-    @Parameters(paramLabel = "IMAGE")
-    String image;
-
-    @Mixin
-    RegistryOptions registries;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-      Signing.Target t = Signing.target(image, registries);
+    int call(Signing.Target t) throws Exception {
       List<SignatureStore.Check> failures = new ArrayList<>();
       List<SignatureStore.Attestation> ok = SignatureStore.verifyAttestations(t.repo(), t.digest(),
           Signing.publicKey(key), type == null ? null : predicateType(type), failures);
       if (ok.isEmpty()) {
-        spec.commandLine().getErr().println("imagepatch: no valid attestation for " + t.display() + ": "
+        return failed("imagepatch: no valid attestation for " + t.display() + ": "
             + (failures.isEmpty() ? "none found" : String.join("; ",
                 failures.stream().map(f -> f.layer() + ": " + f.detail()).toList())));
-        spec.commandLine().getErr().flush();
-        return 1;
       }
-      for (SignatureStore.Attestation a : ok) {
-        spec.commandLine().getOut().println(new String(Json.write(a.statement()), java.nio.charset.StandardCharsets.UTF_8));
-      }
-      spec.commandLine().getOut().flush();
-      return 0;
+      return printed(ok.stream()
+          .map(a -> new String(Json.write(a.statement()), java.nio.charset.StandardCharsets.UTF_8)).toList());
     }
   }
 }

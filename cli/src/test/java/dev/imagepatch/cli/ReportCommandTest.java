@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.InputStream;
+import dev.imagepatch.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,13 +17,11 @@ class ReportCommandTest {
   Path temp;
 
 
+  /** A report of the shared vectors ({@code vectors/trivy/}), copied under another name. */
   private Path copy(String name, String as) throws Exception {
-    try (InputStream in = getClass().getResourceAsStream("/reports/" + name)) {
-      Path p = temp.resolve(as);
-      Files.createDirectories(p.getParent());
-      Files.write(p, in.readAllBytes());
-      return p;
-    }
+    Path p = temp.resolve(as);
+    Files.createDirectories(p.getParent());
+    return Files.copy(SharedData.path("vectors/trivy/" + name), p);
   }
 
   @Test
@@ -55,10 +53,8 @@ class ReportCommandTest {
   @Test
   void planErrorsFailUnlessIgnored() throws Exception {
     Path bad = temp.resolve("bad.json");
-    try (InputStream in = getClass().getResourceAsStream("/reports/trivy-alpine-310.json")) {
-      Files.writeString(bad, new String(in.readAllBytes()).replace("\"InstalledVersion\": \"1.1.1c-r0\"",
-          "\"InstalledVersion\": \"not a version\""));
-    }
+    Files.writeString(bad, SharedData.text("vectors/trivy/trivy-alpine-310.json").replace(
+        "\"InstalledVersion\": \"1.1.1c-r0\"", "\"InstalledVersion\": \"not a version\""));
     CliRun failed = CliRun.of("report", bad.toString());
     assertEquals(1, failed.code());
     assertTrue(failed.err().contains("imagepatch: error: " + bad + ": libcrypto1.1: installed version: invalid apk"

@@ -16,20 +16,22 @@ import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.Digest;
 import dev.imagepatch.oci.ImageReference;
 import dev.imagepatch.oci.MediaTypes;
+import dev.imagepatch.testing.SharedData;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** OpenVEX documents of patch results, checked against the OpenVEX JSON schema itself. */
+/** OpenVEX documents of patch results, checked against the OpenVEX JSON schema itself (from the shared schemas). */
 class OpenVexTest {
   private static final Digest SOURCE = Digest.sha256(new byte[] {1});
   private static final Digest PATCHED = Digest.sha256(new byte[] {2});
 
   static Set<ValidationMessage> validate(JsonNode doc) throws Exception {
-    try (InputStream in = OpenVexTest.class.getResourceAsStream("/openvex/openvex_json_schema.json")) {
+    try (InputStream in = Files.newInputStream(SharedData.path("schemas/openvex/openvex_json_schema.json"))) {
       JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
       JsonSchema schema = factory.getSchema(in, com.networknt.schema.SchemaValidatorsConfig.builder()
           .formatAssertionsEnabled(true).build());

@@ -7,19 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.imagepatch.pkg.version.ApkVersion;
 import dev.imagepatch.pkg.version.DebianVersion;
 import dev.imagepatch.pkg.version.RpmVersion;
+import dev.imagepatch.testing.SharedData;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every row of the upstream vector files, in both directions: compare(a, b) has the expected sign
- * and compare(b, a) the opposite one.
+ * Every row of the upstream vector files (read in place from the shared data, {@code vectors/}), in
+ * both directions: compare(a, b) has the expected sign and compare(b, a) the opposite one.
  */
 class VersionVectorsTest {
 
@@ -27,8 +27,7 @@ class VersionVectorsTest {
 
   static List<Row> rows(String file) throws IOException {
     List<Row> rows = new ArrayList<>();
-    try (InputStream in = VersionVectorsTest.class.getResourceAsStream("/vectors/" + file);
-         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    try (BufferedReader r = Files.newBufferedReader(SharedData.path("vectors/" + file), StandardCharsets.UTF_8)) {
       String line;
       int n = 0;
       while ((line = r.readLine()) != null) {
@@ -96,8 +95,8 @@ class VersionVectorsTest {
     List<String> failures = new ArrayList<>();
     int validity = 0;
     int fuzzy = 0;
-    try (InputStream in = getClass().getResourceAsStream("/vectors/apk-version.data");
-         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    try (BufferedReader r = Files.newBufferedReader(SharedData.path("vectors/apk-version.data"),
+        StandardCharsets.UTF_8)) {
       String line;
       int n = 0;
       while ((line = r.readLine()) != null) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.report.UpdatePlan.NoFix;
 import dev.imagepatch.report.UpdatePlan.PackageUpdate;
+import dev.imagepatch.testing.SharedData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,19 @@ class ReportsTest {
   @TempDir
   Path temp;
 
+  /**
+   * Trivy, Copa and fanal files are read in place from the shared vectors ({@code vectors/trivy/}); the
+   * Grype snapshot, which the shared vectors lack, from this module's resources.
+   */
+  static InputStream open(String name) throws IOException {
+    if (name.startsWith("grype-")) {
+      return ReportsTest.class.getResourceAsStream("/reports/" + name);
+    }
+    return Files.newInputStream(SharedData.path("vectors/trivy/" + name));
+  }
+
   static Report report(String name) throws IOException {
-    try (InputStream in = ReportsTest.class.getResourceAsStream("/reports/" + name)) {
+    try (InputStream in = open(name)) {
       return Reports.read(in, name);
     }
   }
@@ -36,7 +48,7 @@ class ReportsTest {
   }
 
   static String text(String name) throws IOException {
-    try (InputStream in = ReportsTest.class.getResourceAsStream("/reports/" + name)) {
+    try (InputStream in = open(name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }

@@ -10,9 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagepatch.oci.Digest;
 import dev.imagepatch.oci.internal.Json;
+import dev.imagepatch.testing.SharedData;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -25,15 +26,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** cosign's, sigstore's and securesystemslib's own test data, read and checked by our code. */
+/**
+ * cosign's, sigstore's and securesystemslib's own test data, read in place from the shared vectors
+ * ({@code vectors/cosign/}) and checked by our code.
+ */
 class CosignVectorsTest {
   static byte[] bytes(String name) throws IOException {
-    try (InputStream in = CosignVectorsTest.class.getResourceAsStream("/cosign/" + name)) {
-      if (in == null) {
-        throw new IOException("no resource " + name);
-      }
-      return in.readAllBytes();
-    }
+    return Files.readAllBytes(SharedData.path("vectors/cosign/" + name));
   }
 
   static String text(String name) throws IOException {

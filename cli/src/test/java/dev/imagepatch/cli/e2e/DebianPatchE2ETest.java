@@ -16,6 +16,7 @@ import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.oci.registry.RegistryClient;
 import dev.imagepatch.oci.testing.Commands;
 import dev.imagepatch.oci.testing.RegistryExtension;
+import dev.imagepatch.testing.SharedData;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,9 +205,7 @@ class DebianPatchE2ETest {
     Path cache = work.resolve("cache");
     // A report for another OS.
     Path alpine = work.resolve("alpine.json");
-    try (InputStream in = getClass().getResourceAsStream("/reports/trivy-alpine-310.json")) {
-      Files.write(alpine, in.readAllBytes());
-    }
+    Files.copy(SharedData.path("vectors/trivy/trivy-alpine-310.json"), alpine);
     CliRun other = CliRun.of("patch", "-i", image, "-r", alpine.toString(), "-t", "bad-1", "--push", "--cache", cache.toString());
     assertEquals(1, other.code());
     assertTrue(other.err().contains("the report is for alpine, which the native Debian backend does not patch"),
