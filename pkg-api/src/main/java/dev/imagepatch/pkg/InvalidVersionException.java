@@ -5,4 +5,9 @@ public final class InvalidVersionException extends IllegalArgumentException {
   public InvalidVersionException(String message) {
     super(message);
   }
+
+  /** {@code invalid dpkg version '1:': epoch in version is empty}: the manager, the version, and why. */
+  public static InvalidVersionException of(String manager, String version, String why) {
+    return new InvalidVersionException("invalid " + manager + " version '" + version + "': " + why);
+  }
 }

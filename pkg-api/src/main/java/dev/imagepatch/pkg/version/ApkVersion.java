@@ -165,7 +165,7 @@ public final class ApkVersion {
   public static void validate(String version) {
     Objects.requireNonNull(version, "version");
     if (!isValid(version)) {
-      throw new InvalidVersionException("invalid apk version '" + version + "': not of the form"
+      throw InvalidVersionException.of("apk", version, "not of the form"
           + " digit{.digit}...{letter}{_suffix{#}}...{~hash}{-r#} (suffixes: alpha beta pre rc cvs svn git hg p)");
     }
   }

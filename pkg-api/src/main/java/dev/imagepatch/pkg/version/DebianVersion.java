@@ -30,11 +30,11 @@ public final class DebianVersion implements Comparable<DebianVersion> {
     Objects.requireNonNull(text, "version");
     String s = text.strip();
     if (s.isEmpty()) {
-      throw invalid(text, "version string is empty");
+      throw InvalidVersionException.of("dpkg", text, "version string is empty");
     }
     for (int i = 0; i < s.length(); i++) {
       if (Character.isWhitespace(s.charAt(i))) {
-        throw invalid(text, "version string has embedded spaces");
+        throw InvalidVersionException.of("dpkg", text, "version string has embedded spaces");
       }
     }
     long epoch = 0;
@@ -42,21 +42,21 @@ public final class DebianVersion implements Comparable<DebianVersion> {
     if (colon >= 0) {
       String e = s.substring(0, colon);
       if (e.isEmpty()) {
-        throw invalid(text, "epoch in version is empty");
+        throw InvalidVersionException.of("dpkg", text, "epoch in version is empty");
       }
       for (int i = 0; i < e.length(); i++) {
         if (e.charAt(i) < '0' || e.charAt(i) > '9') {
-          throw invalid(text, "epoch in version is not number");
+          throw InvalidVersionException.of("dpkg", text, "epoch in version is not number");
         }
       }
       String digits = e.replaceFirst("^0+(?=.)", "");
       if (digits.length() > 10 || Long.parseLong(digits) > Integer.MAX_VALUE) {
-        throw invalid(text, "epoch in version is too big");
+        throw InvalidVersionException.of("dpkg", text, "epoch in version is too big");
       }
       epoch = Long.parseLong(digits);
       s = s.substring(colon + 1);
       if (s.isEmpty()) {
-        throw invalid(text, "nothing after colon in version number");
+        throw InvalidVersionException.of("dpkg", text, "nothing after colon in version number");
       }
     }
     String revision = "";
@@ -64,19 +64,16 @@ public final class DebianVersion implements Comparable<DebianVersion> {
     if (dash >= 0) {
       revision = s.substring(dash + 1);
       if (revision.isEmpty()) {
-        throw invalid(text, "revision number is empty");
+        throw InvalidVersionException.of("dpkg", text, "revision number is empty");
       }
       s = s.substring(0, dash);
     }
     if (s.isEmpty()) {
-      throw invalid(text, "version number is empty");
+      throw InvalidVersionException.of("dpkg", text, "version number is empty");
     }
     return new DebianVersion(epoch, s, revision);
   }
 
-  private static InvalidVersionException invalid(String text, String why) {
-    return new InvalidVersionException("invalid dpkg version '" + text + "': " + why);
-  }
 
   public long epoch() {
     return epoch;

@@ -31,14 +31,14 @@ public final class RpmVersion implements Comparable<RpmVersion> {
     Objects.requireNonNull(text, "version");
     String s = text;
     if (s.isEmpty() || !s.strip().equals(s) || s.chars().anyMatch(Character::isWhitespace)) {
-      throw invalid(text, s.isEmpty() ? "empty" : "contains blanks");
+      throw InvalidVersionException.of("rpm", text, s.isEmpty() ? "empty" : "contains blanks");
     }
     String epoch = "0";
     int colon = s.indexOf(':');
     if (colon >= 0) {
       String e = s.substring(0, colon);
       if (!e.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw invalid(text, "epoch '" + e + "' is not a number");
+        throw InvalidVersionException.of("rpm", text, "epoch '" + e + "' is not a number");
       }
       epoch = e.isEmpty() ? "0" : e;
       s = s.substring(colon + 1);
@@ -49,18 +49,15 @@ public final class RpmVersion implements Comparable<RpmVersion> {
       release = s.substring(dash + 1);
       s = s.substring(0, dash);
       if (release.isEmpty()) {
-        throw invalid(text, "empty release after '-'");
+        throw InvalidVersionException.of("rpm", text, "empty release after '-'");
       }
     }
     if (s.isEmpty()) {
-      throw invalid(text, "empty version");
+      throw InvalidVersionException.of("rpm", text, "empty version");
     }
     return new RpmVersion(epoch, s, release);
   }
 
-  private static InvalidVersionException invalid(String text, String why) {
-    return new InvalidVersionException("invalid rpm version '" + text + "': " + why);
-  }
 
   public String epoch() {
     return epoch;
