@@ -273,6 +273,7 @@ final class PatchCommand extends RegistryCommand {
       node.set("stillVulnerable", json.valueToTree(r.stillVulnerable()));
       node.set("noFix", json.valueToTree(r.noFix()));
       node.set("notes", json.valueToTree(r.notes()));
+      node.set("scriptsNotRun", json.valueToTree(r.notRun()));
       if (!r.platforms().isEmpty()) {
         com.fasterxml.jackson.databind.node.ArrayNode platformsNode = node.putArray("platforms");
         for (PatchResult p : r.platforms()) {
@@ -295,7 +296,7 @@ final class PatchCommand extends RegistryCommand {
       return;
     }
     if (r.upToDate()) {
-      out.printf("%s is up to date: every fixable vulnerability is already fixed (%d).%n", image, r.fixed().size());
+      out.printf("%s is already up to date: every fixable vulnerability is already fixed (%d).%n", image, r.fixed().size());
     } else {
       out.printf("%s %s -> %s%s%n", dryRun ? "Would patch" : "Patched", image, where,
           r.patched().map(d -> " (" + d + ")").orElse(""));
@@ -326,6 +327,7 @@ final class PatchCommand extends RegistryCommand {
           r.noFix().stream().map(n -> n.packageName() + " " + String.join(",", n.vulnerabilities())).toList()));
     }
     r.notes().forEach(n -> out.println(indent + "Note: " + n));
+    r.notRun().forEach(n -> out.println(indent + "Note: " + n));
     if (dryRun) {
       out.printf(indent + "Layer entries (%d):%n", r.layerEntries().size());
       r.layerEntries().forEach(e -> out.println(indent + "  " + e));
