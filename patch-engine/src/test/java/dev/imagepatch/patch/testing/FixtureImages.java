@@ -104,37 +104,46 @@ public final class FixtureImages {
       if (dpkgDatabase && !distroless) {
         files.put("var/lib/dpkg/status", utf8(status.toString()));
       }
-      LayerBuilder layer = new LayerBuilder();
-      files.forEach((path, content) -> {
-        for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
-          layer.directory(path.substring(0, i), 0755, 0, 0, CREATED);
-        }
-        layer.file(path, path.contains("/bin/") ? 0755 : 0644, 0, 0, CREATED, content.length,
-            () -> new ByteArrayInputStream(content));
-      });
-      Path blob = Files.createTempFile("fixture-layer-", ".tar.gz");
-      try {
-        LayerBuilder.Written w = layer.write(blob, LayerBuilder.Compression.GZIP, CREATED);
-        Descriptor layerDescriptor = Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, w.digest(), w.size());
-        layout.putBlob(layerDescriptor, () -> Files.newInputStream(blob));
-        ObjectNode config = JSON.createObjectNode().put("architecture", arch).put("os", "linux")
-            .put("created", Instant.ofEpochSecond(CREATED).toString());
-        if (arch.equals("arm64")) {
-          config.put("variant", "v8");
-        }
-        config.putObject("config").putArray("Cmd").add("/bin/sh");
-        config.putObject("rootfs").put("type", "layers").putArray("diff_ids").add(w.diffId().toString());
-        config.putArray("history").addObject().put("created", config.get("created").asText())
-            .put("created_by", "fixture base layer");
-        Manifest m = Manifest.create(MediaTypes.OCI_MANIFEST, blob(layout, MediaTypes.OCI_CONFIG,
-            JSON.writeValueAsBytes(config)), List.of(layerDescriptor))
-            .withAnnotation("org.opencontainers.image.title", "fixture");
-        layout.putManifest(m, tag);
-        return m.descriptor().withPlatform(arch.equals("arm64") ? Platform.of("linux", "arm64", "v8")
-            : Platform.of("linux", arch));
-      } finally {
-        Files.deleteIfExists(blob);
+      return image(layout, tag, arch, files);
+    }
+  }
+
+  /**
+   * An image of {@code arch} whose one layer holds {@code files} (paths without the leading slash),
+   * tagged {@code tag} (null: untagged); returns its descriptor, platform set.
+   */
+  public static Descriptor image(OciLayout layout, String tag, String arch, Map<String, byte[]> files)
+      throws IOException {
+    LayerBuilder layer = new LayerBuilder();
+    files.forEach((path, content) -> {
+      for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+        layer.directory(path.substring(0, i), 0755, 0, 0, CREATED);
       }
+      layer.file(path, path.contains("/bin/") ? 0755 : 0644, 0, 0, CREATED, content.length,
+          () -> new ByteArrayInputStream(content));
+    });
+    Path blob = Files.createTempFile("fixture-layer-", ".tar.gz");
+    try {
+      LayerBuilder.Written w = layer.write(blob, LayerBuilder.Compression.GZIP, CREATED);
+      Descriptor layerDescriptor = Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, w.digest(), w.size());
+      layout.putBlob(layerDescriptor, () -> Files.newInputStream(blob));
+      ObjectNode config = JSON.createObjectNode().put("architecture", arch).put("os", "linux")
+          .put("created", Instant.ofEpochSecond(CREATED).toString());
+      if (arch.equals("arm64")) {
+        config.put("variant", "v8");
+      }
+      config.putObject("config").putArray("Cmd").add("/bin/sh");
+      config.putObject("rootfs").put("type", "layers").putArray("diff_ids").add(w.diffId().toString());
+      config.putArray("history").addObject().put("created", config.get("created").asText())
+          .put("created_by", "fixture base layer");
+      Manifest m = Manifest.create(MediaTypes.OCI_MANIFEST, blob(layout, MediaTypes.OCI_CONFIG,
+          JSON.writeValueAsBytes(config)), List.of(layerDescriptor))
+          .withAnnotation("org.opencontainers.image.title", "fixture");
+      layout.putManifest(m, tag);
+      return m.descriptor().withPlatform(arch.equals("arm64") ? Platform.of("linux", "arm64", "v8")
+          : Platform.of("linux", arch));
+    } finally {
+      Files.deleteIfExists(blob);
     }
   }
 
