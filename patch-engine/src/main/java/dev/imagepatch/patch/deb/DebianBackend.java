@@ -74,6 +74,11 @@ public final class DebianBackend implements PackageBackend {
   }
 
   @Override
+  public List<PostInstallEffect> effects() {
+    return EFFECTS;
+  }
+
+  @Override
   public boolean recognizes(MergedFilesystem image) {
     boolean database = image.content("var/lib/dpkg/status").isPresent()
         || !image.contentsUnder("var/lib/dpkg/status.d").isEmpty();

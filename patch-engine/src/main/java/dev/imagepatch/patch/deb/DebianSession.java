@@ -7,7 +7,6 @@ import dev.imagepatch.patch.spi.BackendContext;
 import dev.imagepatch.patch.spi.Installed;
 import dev.imagepatch.patch.spi.PackageSession;
 import dev.imagepatch.patch.spi.PatchLayer;
-import dev.imagepatch.patch.spi.PostInstallEffect;
 import dev.imagepatch.patch.spi.Request;
 import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.pkg.apt.AptRepository;
@@ -116,11 +115,6 @@ final class DebianSession implements PackageSession {
       throw new PatchException(e.getMessage());
     }
     layer.unpackAll(debs);
-  }
-
-  @Override
-  public List<PostInstallEffect> effects() {
-    return DebianBackend.EFFECTS;
   }
 
   @Override

@@ -57,10 +57,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * config and manifest edited, the push, and every fix verified against the database read back.
  */
 final class ImagePatcher {
-  /** The effects every family may declare, whose needs are read whatever the family. */
-  private static final List<PostInstallEffect> KNOWN_EFFECTS = List.of(
-      new dev.imagepatch.patch.effects.PythonByteCodeRefresh(), new LdConfig());
-
   private ImagePatcher() {}
 
   /** Patches the report's fixes (every newer package without one); pushes under {@code tag}, else by digest. */
@@ -89,11 +85,12 @@ final class ImagePatcher {
         Sizes.human(baseLayers.stream().mapToLong(Descriptor::size).sum()), src.describe()));
     Path job = run.newDirectory();
     ImageNeeds needs = OsRelease.NEEDS;
+    // The image is read once, before its family is known: every family's needs and its effects'.
     for (PackageBackend f : run.families()) {
       needs = needs.and(f.needs());
-    }
-    for (PostInstallEffect e : KNOWN_EFFECTS) {
-      needs = needs.and(e.needs());
+      for (PostInstallEffect e : f.effects()) {
+        needs = needs.and(e.needs());
+      }
     }
     MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), needs.keep(), needs.hash(),
         needs.spool(), Files.createDirectories(job.resolve("spool")), LdConfig.SONAMES);
@@ -139,7 +136,7 @@ final class ImagePatcher {
     long clamp = req.sourceDateEpoch().orElse(Long.MAX_VALUE);
     PatchLayer layer = new PatchLayer(fs, arch, Files.createDirectories(job.resolve("staging")), epoch, clamp);
     session.install(layer);
-    layer.run(session.effects(), changes);
+    layer.run(family.effects(), changes);
     session.writeDatabase(layer);
     Path blob = job.resolve("layer");
     LayerBuilder.Written written = layer.builder().write(blob, req.compression() == PatchRequest.Compression.ZSTD

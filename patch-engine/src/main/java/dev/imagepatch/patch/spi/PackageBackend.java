@@ -4,6 +4,7 @@ import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.patch.PatchException;
 import dev.imagepatch.pkg.PackageManager;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * One package family's part of a native patch (dpkg, apk, rpm). The pipeline reads the image,
@@ -18,8 +19,11 @@ public interface PackageBackend {
   /** The manager whose database and version order this backend works with. */
   PackageManager packageManager();
 
-  /** What the backend reads of the image as its layers stream by. */
+  /** What the backend reads of the image as its layers stream by (its effects' needs are added to it). */
   ImageNeeds needs();
+
+  /** The post-install effects the pipeline runs once the packages are in the layer, in order. */
+  List<PostInstallEffect> effects();
 
   /** Whether the image is one this backend patches: its database is there, its os-release fits. */
   boolean recognizes(MergedFilesystem image);

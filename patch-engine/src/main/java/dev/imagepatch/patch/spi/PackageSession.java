@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * A backend at work on one image: its installed database, its repositories (opened with their own
  * signature checks), resolution, and the packages written into the patch layer. The pipeline
- * calls {@link #resolve}, then {@link #install}, runs the {@link #effects}, then
- * {@link #writeDatabase}.
+ * calls {@link #resolve}, then {@link #install}, runs the family's
+ * {@linkplain PackageBackend#effects() effects}, then {@link #writeDatabase}; a session remembers
+ * what it resolved and installed between those calls.
  */
 public interface PackageSession {
   /** The packages installed in the image, as its database lists them. */
@@ -27,9 +28,6 @@ public interface PackageSession {
 
   /** Fetches and verifies the resolved packages and unpacks them into the layer as the manager would. */
   void install(PatchLayer layer) throws IOException, PatchException;
-
-  /** The post-install effects the pipeline runs once the packages are in the layer, in order. */
-  List<PostInstallEffect> effects();
 
   /**
    * Writes the package database as the manager leaves it, and tells of the scripts whose effects

@@ -6,7 +6,9 @@ import dev.imagepatch.patch.spi.ImageNeeds;
 import dev.imagepatch.patch.spi.OsRelease;
 import dev.imagepatch.patch.spi.PackageBackend;
 import dev.imagepatch.patch.spi.PackageSession;
+import dev.imagepatch.patch.spi.PostInstallEffect;
 import dev.imagepatch.pkg.PackageManager;
+import java.util.List;
 
 /** The tests' own package family, fixtureos: proof that a family plugs into the pipeline through the SPI alone. */
 public final class FixtureBackend implements PackageBackend {
@@ -27,6 +29,12 @@ public final class FixtureBackend implements PackageBackend {
   @Override
   public PackageManager packageManager() {
     return PackageManager.RPM;
+  }
+
+  /** None: a fixture package has no scripts, and reproduces no glibc or Python step. */
+  @Override
+  public List<PostInstallEffect> effects() {
+    return List.of();
   }
 
   @Override

@@ -9,7 +9,6 @@ import dev.imagepatch.patch.spi.BackendContext;
 import dev.imagepatch.patch.spi.Installed;
 import dev.imagepatch.patch.spi.PackageSession;
 import dev.imagepatch.patch.spi.PatchLayer;
-import dev.imagepatch.patch.spi.PostInstallEffect;
 import dev.imagepatch.patch.spi.Request;
 import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.pkg.VersionOrder;
@@ -153,12 +152,6 @@ final class FixtureSession implements PackageSession {
       }
       after.put(a.name(), new Package(a.name(), a.version(), had.arch(), files));
     }
-  }
-
-  /** None: a fixture package has no scripts, and reproduces no glibc or Python step. */
-  @Override
-  public List<PostInstallEffect> effects() {
-    return List.of();
   }
 
   @Override
