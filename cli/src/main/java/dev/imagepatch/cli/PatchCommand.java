@@ -86,6 +86,10 @@ final class PatchCommand implements Callable<Integer> {
       + " trigger whose effects imagepatch does not reproduce.")
   boolean strict;
 
+  @Option(names = "--verbose", description = "List every maintainer script or trigger not run, instead of"
+      + " their count.")
+  boolean verbose;
+
   @Option(names = "--allow-overwrite", description = "Allow the patched tag to be the image's own tag.")
   boolean allowOverwrite;
 
@@ -282,6 +286,7 @@ final class PatchCommand implements Callable<Integer> {
         out.printf("%nLeft as they were (%d):%n", r.passedThrough().size());
         r.passedThrough().forEach(p -> out.println("  " + p));
       }
+      printScriptsNotRun(out, r, "");
       out.flush();
       return;
     }
@@ -298,6 +303,8 @@ final class PatchCommand implements Callable<Integer> {
       node.set("stillVulnerable", json.valueToTree(r.stillVulnerable()));
       node.set("noFix", json.valueToTree(r.noFix()));
       node.set("notes", json.valueToTree(r.notes()));
+      com.fasterxml.jackson.databind.node.ArrayNode scripts = node.putArray("scriptsNotRun");
+      r.scriptsNotRun().forEach(x -> scripts.add(String.valueOf(x)));
       if (!r.platforms().isEmpty()) {
         com.fasterxml.jackson.databind.node.ArrayNode platformsNode = node.putArray("platforms");
         for (PatchResult p : r.platforms()) {
@@ -326,7 +333,25 @@ final class PatchCommand implements Callable<Integer> {
           r.patched().map(d -> " (" + d + ")").orElse(""));
     }
     printImage(out, r, "");
+    printScriptsNotRun(out, r, "");
     out.flush();
+  }
+
+  /**
+   * The maintainer scripts and triggers not run: one line with their count, or, with --verbose,
+   * one line each ("Note: script not run: package (script)").
+   */
+  private void printScriptsNotRun(PrintWriter out, PatchResult r, String indent) {
+    List<String> scripts = r.scriptsNotRun().stream().map(String::valueOf).toList();
+    if (scripts.isEmpty()) {
+      return;
+    }
+    if (verbose) {
+      scripts.forEach(n -> out.println(indent + "Note: " + n));
+    } else {
+      out.printf("%s%d maintainer script%s not run (their effects are not needed or not reproduced); --verbose lists"
+          + " %s%n", indent, scripts.size(), scripts.size() == 1 ? "" : "s", scripts.size() == 1 ? "it" : "them");
+    }
   }
 
   private void printImage(PrintWriter out, PatchResult r, String indent) {
@@ -350,7 +375,10 @@ final class PatchCommand implements Callable<Integer> {
       out.printf(indent + "No fix available (%d packages): %s%n", r.noFix().size(), String.join("; ",
           r.noFix().stream().map(n -> n.packageName() + " " + String.join(",", n.vulnerabilities())).toList()));
     }
-    r.notes().forEach(n -> out.println(indent + "Note: " + n));
+    // Scripts not run are counted (or listed with --verbose) once, for the whole result.
+    java.util.Set<String> scripts = new java.util.HashSet<>();
+    r.scriptsNotRun().forEach(x -> scripts.add(String.valueOf(x)));
+    r.notes().stream().filter(n -> !scripts.contains(n)).forEach(n -> out.println(indent + "Note: " + n));
     if (dryRun) {
       out.printf(indent + "Layer entries (%d):%n", r.layerEntries().size());
       r.layerEntries().forEach(e -> out.println(indent + "  " + e));

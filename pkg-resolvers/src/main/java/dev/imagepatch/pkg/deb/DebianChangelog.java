@@ -23,6 +23,9 @@ public final class DebianChangelog {
   private static final Pattern HEADER =
       Pattern.compile("^([a-z0-9][a-z0-9+.-]*) \\(([^()\\s]+)\\)((?:\\s+[^\\s;]+)*)\\s*;.*$");
   private static final Pattern CVE = Pattern.compile("CVE-\\d{4}-\\d{4,}");
+  /** Advisory ids other than CVEs that changelogs name: GitHub's (GHSA), Debian's security and LTS advisories. */
+  private static final Pattern ADVISORY = Pattern.compile(
+      "\\b(GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}|DSA-\\d+-\\d+|DLA-\\d+-\\d+)\\b");
 
   /** The entries of a changelog's text, in the order written (newest first). */
   public static List<Entry> parse(String text) {
@@ -83,9 +86,21 @@ public final class DebianChangelog {
 
   /** The distinct CVE identifiers the entries name, in the order they first appear. */
   public static List<String> cves(List<Entry> entries) {
+    return ids(entries, CVE);
+  }
+
+  /**
+   * The distinct advisory ids other than CVEs the entries name (GHSA-..., DSA-N-N, DLA-N-N), in
+   * the order they first appear: what names a fix whose entries name no CVE.
+   */
+  public static List<String> advisories(List<Entry> entries) {
+    return ids(entries, ADVISORY);
+  }
+
+  private static List<String> ids(List<Entry> entries, Pattern pattern) {
     Set<String> out = new LinkedHashSet<>();
     for (Entry e : entries) {
-      Matcher m = CVE.matcher(e.text());
+      Matcher m = pattern.matcher(e.text());
       while (m.find()) {
         out.add(m.group());
       }

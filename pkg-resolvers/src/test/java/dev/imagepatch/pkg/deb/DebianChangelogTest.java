@@ -68,4 +68,19 @@ class DebianChangelogTest {
     assertEquals(List.of(), DebianChangelog.cves(DebianChangelog.between(e, "2026b-0+deb12u1", "2026f-0+deb12u1")));
     assertEquals(List.of("CVE-2026-12345"), DebianChangelog.cves(e));
   }
+
+  @Test
+  void advisoriesOtherThanCvesNameFixesThatHaveNoCve() {
+    // As xz-utils 5.4.1-1+deb12u2 of bookworm-security words it.
+    String text = "xz-utils (5.4.1-1+deb12u2) bookworm-security; urgency=medium\n\n"
+        + "  * Add upstream v5.4 commits to fix security issues:\n"
+        + "    - Includes security fix for GHSA-5qpq-xqfv-j9pg (Closes: #1147318)\n\n"
+        + " -- Someone <a@b.c>  Sun, 13 Sep 2026 01:01:01 +0000\n\n"
+        + "xz-utils (5.4.1-1+deb12u1) bookworm; urgency=medium\n\n  * Fix for CVE-2026-34743 (DSA-5999-1).\n";
+    List<DebianChangelog.Entry> upgrade = DebianChangelog.between(DebianChangelog.parse(text), "5.4.1-1+deb12u1",
+        "5.4.1-1+deb12u2");
+    assertEquals(List.of(), DebianChangelog.cves(upgrade));
+    assertEquals(List.of("GHSA-5qpq-xqfv-j9pg"), DebianChangelog.advisories(upgrade));
+    assertEquals(List.of("GHSA-5qpq-xqfv-j9pg", "DSA-5999-1"), DebianChangelog.advisories(DebianChangelog.parse(text)));
+  }
 }
