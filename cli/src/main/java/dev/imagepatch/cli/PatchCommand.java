@@ -342,16 +342,22 @@ final class PatchCommand implements Callable<Integer> {
    * one line each ("Note: script not run: package (script)").
    */
   private void printScriptsNotRun(PrintWriter out, PatchResult r, String indent) {
-    List<String> scripts = r.scriptsNotRun().stream().map(String::valueOf).toList();
+    scriptsNotRun(r, verbose).forEach(line -> out.println(indent + line));
+  }
+
+  /** The lines that tell the scripts not run: none, one with their count, or (verbose) one note each. */
+  static List<String> scriptsNotRun(PatchResult r, boolean verbose) {
+    List<String> scripts = new ArrayList<>();
+    r.scriptsNotRun().forEach(x -> scripts.add(String.valueOf(x)));
     if (scripts.isEmpty()) {
-      return;
+      return List.of();
     }
     if (verbose) {
-      scripts.forEach(n -> out.println(indent + "Note: " + n));
-    } else {
-      out.printf("%s%d maintainer script%s not run (their effects are not needed or not reproduced); --verbose lists"
-          + " %s%n", indent, scripts.size(), scripts.size() == 1 ? "" : "s", scripts.size() == 1 ? "it" : "them");
+      return scripts.stream().map(n -> "Note: " + n).toList();
     }
+    int n = scripts.size();
+    return List.of(n + " maintainer script" + (n == 1 ? "" : "s") + " not run (their effects are not needed or not"
+        + " reproduced); --verbose lists " + (n == 1 ? "it" : "them"));
   }
 
   private void printImage(PrintWriter out, PatchResult r, String indent) {

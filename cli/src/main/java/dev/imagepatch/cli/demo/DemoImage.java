@@ -129,7 +129,7 @@ public final class DemoImage {
 
   /**
    * The roots and everything they depend on (Depends and Pre-Depends, first alternative that
-   * bookworm has, else a provider), as bookworm's index gives them, by name.
+   * bookworm has, else its smallest provider), as bookworm's index gives them, by name.
    */
   public static List<PackageRecord> resolve(PackageIndex index, List<String> roots, String arch) throws IOException {
     Map<String, PackageRecord> chosen = new TreeMap<>();
@@ -157,9 +157,11 @@ public final class DemoImage {
             pick = d.name();
             break;
           }
-          List<PackageRecord> providers = index.providers(d.name());
-          if (!providers.isEmpty()) {
-            pick = providers.get(0).name();
+          // A virtual package (awk): its smallest provider (mawk, as Debian's own base has it).
+          java.util.Optional<PackageRecord> provider = index.providers(d.name()).stream()
+              .min(java.util.Comparator.comparingLong(PackageRecord::size));
+          if (provider.isPresent()) {
+            pick = provider.get().name();
             break;
           }
         }
