@@ -29,6 +29,14 @@ public final class Main implements Runnable {
       commandLine.getErr().flush();
       return e instanceof IllegalArgumentException ? 2 : 1;
     });
+    // A wrong command line gets its one error line and a hint, not the whole usage (which --help prints).
+    cli.setParameterExceptionHandler((e, arguments) -> {
+      PrintWriter w = e.getCommandLine().getErr();
+      w.println("imagepatch: error: " + e.getMessage());
+      w.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+      w.flush();
+      return 2;
+    });
     int code = cli.execute(args);
     out.flush();
     err.flush();

@@ -83,6 +83,10 @@ final class PatchCommand extends RegistryCommand {
       + " trigger whose effects imagepatch does not reproduce.")
   boolean strict;
 
+  @Option(names = "--verbose", description = "List every maintainer script or trigger not run, instead of"
+      + " their count.")
+  boolean verbose;
+
   @Option(names = "--allow-overwrite", description = "Allow the patched tag to be the image's own tag.")
   boolean allowOverwrite;
 
@@ -257,6 +261,7 @@ final class PatchCommand extends RegistryCommand {
         out.printf("%nLeft as they were (%d):%n", r.passedThrough().size());
         r.passedThrough().forEach(p -> out.println("  " + p));
       }
+      printScriptsNotRun(out, r, "");
       out.flush();
       return;
     }
@@ -302,7 +307,33 @@ final class PatchCommand extends RegistryCommand {
           r.patched().map(d -> " (" + d + ")").orElse(""));
     }
     printImage(out, r, "");
+    printScriptsNotRun(out, r, "");
     out.flush();
+  }
+
+  /**
+   * The maintainer scripts and triggers not run: one line with their count, or, with --verbose,
+   * one line each ("Note: script not run: package (script)").
+   */
+  private void printScriptsNotRun(PrintWriter out, PatchResult r, String indent) {
+    scriptsNotRun(r, verbose).forEach(line -> out.println(indent + line));
+  }
+
+  /** The lines that tell the scripts not run: none, one with their count, or (verbose) one note each. */
+  static List<String> scriptsNotRun(PatchResult r, boolean verbose) {
+    List<String> scripts = new ArrayList<>();
+    r.notRun().forEach(x -> scripts.add(x.toString()));
+    // An index's platforms each say which platform a script belongs to.
+    r.platforms().forEach(p -> p.notRun().forEach(x -> scripts.add(p.platform().map(k -> k + ": ").orElse("") + x)));
+    if (scripts.isEmpty()) {
+      return List.of();
+    }
+    if (verbose) {
+      return scripts.stream().map(n -> "Note: " + n).toList();
+    }
+    int n = scripts.size();
+    return List.of(n + " maintainer script" + (n == 1 ? "" : "s") + " not run (their effects are not needed or not"
+        + " reproduced); --verbose lists " + (n == 1 ? "it" : "them"));
   }
 
   private void printImage(PrintWriter out, PatchResult r, String indent) {
@@ -327,7 +358,6 @@ final class PatchCommand extends RegistryCommand {
           r.noFix().stream().map(n -> n.packageName() + " " + String.join(",", n.vulnerabilities())).toList()));
     }
     r.notes().forEach(n -> out.println(indent + "Note: " + n));
-    r.notRun().forEach(n -> out.println(indent + "Note: " + n));
     if (dryRun) {
       out.printf(indent + "Layer entries (%d):%n", r.layerEntries().size());
       r.layerEntries().forEach(e -> out.println(indent + "  " + e));

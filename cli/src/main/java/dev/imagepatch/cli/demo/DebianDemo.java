@@ -98,6 +98,16 @@ public final class DebianDemo {
     Path blob = Files.createTempFile("layer-", ".tar.gz");
     try {
       LayerBuilder.Written w = DirectoryLayer.of(rootfs).write(blob, LayerBuilder.Compression.GZIP, created);
+      return image(blob, w, layout, tag, architecture, created, "debootstrap bookworm");
+    } finally {
+      Files.deleteIfExists(blob);
+    }
+  }
+
+  /** An OCI image of one written layer blob, written to {@code layout} under {@code tag}. */
+  public static Manifest image(Path blob, LayerBuilder.Written w, OciLayout layout, String tag, String architecture,
+      long created, String createdBy) throws IOException {
+    {
       Descriptor layer = Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, w.digest(), w.size());
       layout.putBlob(layer, () -> Files.newInputStream(blob));
       ObjectMapper json = new ObjectMapper();
@@ -113,7 +123,7 @@ public final class DebianDemo {
       rootfsNode.put("type", "layers");
       rootfsNode.putArray("diff_ids").add(w.diffId().toString());
       ArrayNode history = config.putArray("history");
-      history.addObject().put("created", config.get("created").asText()).put("created_by", "debootstrap bookworm");
+      history.addObject().put("created", config.get("created").asText()).put("created_by", createdBy);
       byte[] configBytes = json.writeValueAsBytes(config);
       Descriptor cd = Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(configBytes), configBytes.length);
       layout.putBlob(cd, () -> new ByteArrayInputStream(configBytes));
@@ -121,8 +131,6 @@ public final class DebianDemo {
           .withAnnotation("org.opencontainers.image.title", "debian-e2e");
       layout.putManifest(m, tag);
       return m;
-    } finally {
-      Files.deleteIfExists(blob);
     }
   }
 
