@@ -12,9 +12,9 @@ import dev.imagepatch.pkg.apt.PackageIndex;
 import dev.imagepatch.pkg.apt.PackageRecord;
 import dev.imagepatch.pkg.apt.SignedRelease;
 import dev.imagepatch.pkg.deb.DebArchive;
+import dev.imagepatch.pkg.deb.StatusStanzas;
 import dev.imagepatch.pkg.deb.DebianChangelog;
 import dev.imagepatch.pkg.version.DebianVersion;
-import dev.imagepatch.pkg.deb.Paragraph;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,7 +33,6 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -281,35 +280,9 @@ public final class DemoImage {
     layer.file(path, mode, 0, 0, mtime, content.length, () -> new java.io.ByteArrayInputStream(content));
   }
 
-  /** dpkg's own order of the status fields it knows (lib/dpkg/dump.c); others follow as written. */
-  private static final List<String> ORDER = List.of("package", "essential", "protected", "status", "priority",
-      "section", "installed-size", "origin", "maintainer", "bugs", "architecture", "multi-arch", "source", "version",
-      "revision", "config-version", "replaces", "provides", "depends", "pre-depends", "recommends", "suggests",
-      "breaks", "conflicts", "enhances", "conffiles", "description");
-
   /** The status stanza dpkg leaves for the installed package: its control, Status, Conffiles with their MD5s. */
   static String stanza(DebArchive deb, Map<String, String> md5ByPath) throws IOException {
-    List<Paragraph.Field> fields = new ArrayList<>(deb.control().fields());
-    fields.add(new Paragraph.Field("Status", "install ok installed"));
-    List<DebArchive.Conffile> conffiles = deb.conffileEntries();
-    if (!conffiles.isEmpty()) {
-      StringBuilder v = new StringBuilder();
-      for (DebArchive.Conffile c : conffiles) {
-        String sum = md5ByPath.get(c.path().substring(1));
-        v.append("\n ").append(c.path()).append(' ').append(sum == null ? "newconffile" : sum)
-            .append(c.removeOnUpgrade() ? " remove-on-upgrade" : "");
-      }
-      fields.add(new Paragraph.Field("Conffiles", v.toString()));
-    }
-    List<Paragraph.Field> known = new ArrayList<>();
-    List<Paragraph.Field> others = new ArrayList<>();
-    for (Paragraph.Field f : fields) {
-      (ORDER.contains(f.name().toLowerCase(Locale.ROOT)) ? known : others).add(f);
-    }
-    known.sort((a, b) -> Integer.compare(ORDER.indexOf(a.name().toLowerCase(Locale.ROOT)),
-        ORDER.indexOf(b.name().toLowerCase(Locale.ROOT))));
-    known.addAll(others);
-    return Paragraph.of(known).toString();
+    return StatusStanzas.installed(deb.control(), deb.conffileEntries(), md5ByPath, null).toString();
   }
 
   private static MessageDigest md5() {

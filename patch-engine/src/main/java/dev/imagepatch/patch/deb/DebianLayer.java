@@ -1,4 +1,5 @@
 package dev.imagepatch.patch.deb;
+import dev.imagepatch.pkg.deb.StatusStanzas;
 
 import dev.imagepatch.patch.ScriptNotRun;
 import dev.imagepatch.patch.spi.PatchLayer;import dev.imagepatch.patch.effects.LayerTree;

@@ -1,4 +1,5 @@
 package dev.imagepatch.patch.deb;
+import dev.imagepatch.pkg.deb.StatusStanzas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,7 +1,5 @@
-package dev.imagepatch.patch.deb;
+package dev.imagepatch.pkg.deb;
 
-import dev.imagepatch.pkg.deb.DebArchive;
-import dev.imagepatch.pkg.deb.Paragraph;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,7 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /** Status-file stanzas as dpkg writes them (lib/dpkg/dump.c): its field order, then the others as the control file has them. */
-final class StatusStanzas {
+public final class StatusStanzas {
   private StatusStanzas() {}
 
   /** dpkg's own order of the fields it knows. */
@@ -26,7 +24,7 @@ final class StatusStanzas {
    * without the leading "/"); a conffile the package asks to remove keeps the hash recorded for
    * the old version.
    */
-  static Paragraph installed(Paragraph control, List<DebArchive.Conffile> conffiles, Map<String, String> md5ByPath,
+  public static Paragraph installed(Paragraph control, List<DebArchive.Conffile> conffiles, Map<String, String> md5ByPath,
       Paragraph old) {
     List<Paragraph.Field> fields = new ArrayList<>(control.fields());
     fields.add(new Paragraph.Field("Status", "install ok installed"));
@@ -41,7 +39,7 @@ final class StatusStanzas {
    * install ok unpacked}, {@code Config-Version} naming the version still configured, and each
    * conffile with the hash recorded for the configured version ({@code newconffile} for new ones).
    */
-  static Paragraph unpacked(Paragraph control, List<DebArchive.Conffile> conffiles, Paragraph old) {
+  public static Paragraph unpacked(Paragraph control, List<DebArchive.Conffile> conffiles, Paragraph old) {
     List<Paragraph.Field> fields = new ArrayList<>(control.fields());
     fields.add(new Paragraph.Field("Status", "install ok unpacked"));
     if (old != null) {
@@ -53,7 +51,7 @@ final class StatusStanzas {
   }
 
   /** The hashes a status stanza records for its conffiles, by absolute path. */
-  static Map<String, String> recorded(Paragraph stanza) {
+  public static Map<String, String> recorded(Paragraph stanza) {
     Map<String, String> out = new HashMap<>();
     if (stanza != null) {
       for (String line : stanza.lines("Conffiles")) {
@@ -84,7 +82,7 @@ final class StatusStanzas {
    * A stanza whose {@code Conffiles} go on with the given obsolete ones (path without the leading
    * "/", recorded hash), flagged as dpkg flags the conffiles a new version no longer ships.
    */
-  static Paragraph withObsolete(Paragraph stanza, Map<String, String> obsolete) {
+  public static Paragraph withObsolete(Paragraph stanza, Map<String, String> obsolete) {
     if (obsolete.isEmpty()) {
       return stanza;
     }
@@ -94,7 +92,7 @@ final class StatusStanzas {
   }
 
   /** A stanza with a field set (replaced, or added in dpkg's place for it). */
-  static Paragraph with(Paragraph stanza, String name, String value) {
+  public static Paragraph with(Paragraph stanza, String name, String value) {
     List<Paragraph.Field> fields = new ArrayList<>(stanza.without(name).fields());
     fields.add(new Paragraph.Field(name, value));
     return ordered(fields);
