@@ -27,15 +27,40 @@ class ReportsTest {
   Path temp;
 
   /**
-   * Trivy, Copa and fanal files are read in place from the shared vectors ({@code vectors/trivy/}); the
-   * Grype snapshot, which the shared vectors lack, from this module's resources.
+   * Trivy, Copa and fanal files are read in place from the shared vectors ({@code vectors/trivy/}).
+   * The shared vectors have no Grype report, so {@code grype-centos-8.json} is one written here in
+   * the shape of Grype's JSON presenter (source, distro, descriptor, matches with fix versions).
    */
   static InputStream open(String name) throws IOException {
-    if (name.startsWith("grype-")) {
-      return ReportsTest.class.getResourceAsStream("/reports/" + name);
+    if (name.equals(GRYPE)) {
+      return new java.io.ByteArrayInputStream(GRYPE_REPORT.getBytes(StandardCharsets.UTF_8));
     }
     return Files.newInputStream(SharedData.path("vectors/trivy/" + name));
   }
+
+  static final String GRYPE = "grype-centos-8.json";
+
+  /** Two matches: an rpm with three release streams of fixes, a deb with none. */
+  static final String GRYPE_REPORT = """
+      {"matches": [
+        {"vulnerability": {"id": "CVE-1999-0001", "severity": "Low", "cvss": [{"version": "3.1", "metrics":
+            {"baseScore": 8.2}}], "fix": {"versions": ["1.2.1", "2.1.3", "3.4.0"], "state": "fixed"}},
+         "relatedVulnerabilities": [],
+         "matchDetails": [{"type": "exact-direct-match", "matcher": "rpm-matcher",
+            "searchedBy": {"distro": {"type": "centos", "version": "8.0"}}, "fix": {"suggestedVersion": "1.2.1"}}],
+         "artifact": {"id": "a1", "name": "package-1", "version": "1.1.1", "type": "rpm",
+            "locations": [{"path": "/var/lib/rpm/rpmdb.sqlite"}], "purl": "", "upstreams": [],
+            "metadataType": "RpmMetadata", "metadata": {"epoch": 2, "architecture": "x86_64"}}},
+        {"vulnerability": {"id": "CVE-1999-0002", "severity": "Critical", "fix": {"versions": [], "state": ""}},
+         "relatedVulnerabilities": [],
+         "matchDetails": [{"type": "exact-indirect-match", "matcher": "dpkg-matcher", "searchedBy": {"cpe": "c"}}],
+         "artifact": {"id": "a2", "name": "package-2", "version": "2.2.2", "type": "deb",
+            "locations": [{"path": "/var/lib/dpkg/status"}], "purl": "pkg:deb/package-2@2.2.2", "upstreams": []}}
+       ],
+       "source": {"type": "image", "target": {"userInput": "example/app:1", "architecture": "", "os": ""}},
+       "distro": {"name": "centos", "version": "8.0", "idLike": ["centos"]},
+       "descriptor": {"name": "grype", "version": "0.0.0-test"}}
+      """;
 
   static Report report(String name) throws IOException {
     try (InputStream in = open(name)) {
@@ -60,7 +85,7 @@ class ReportsTest {
   @ParameterizedTest
   @ValueSource(strings = {"trivy-alpine-310.json", "trivy-debian-buster.json", "trivy-distroless-base.json",
       "trivy-mariner-1.0.json", "trivy-rockylinux-8.json", "trivy-ubuntu-1804.json", "copa-pkg_types_test.json",
-      "copa-trivy_dotnet.json", "grype-images-golden.json"})
+      "copa-trivy_dotnet.json", GRYPE})
   void everyReportParsesAndPlans(String name) throws Exception {
     Report r = report(name);
     assertFalse(r.vulnerabilities().isEmpty(), name);
@@ -143,7 +168,7 @@ class ReportsTest {
 
   @Test
   void grypeMatchesBecomeTheSameModel() throws Exception {
-    UpdatePlan plan = plan("grype-images-golden.json");
+    UpdatePlan plan = plan(GRYPE);
     Report r = plan.report();
     assertEquals("grype", r.scanner());
     assertEquals(OsFamily.CENTOS, r.osFamily().orElseThrow());
