@@ -65,11 +65,12 @@ public record Architecture(String name, String variant) {
   }
 
   /**
-   * The key reports, per-platform tags and messages use: the name, and the variant for 32-bit ARM
-   * only ({@code amd64}, {@code arm64}, {@code arm/v7}).
+   * The key reports, per-platform tags and messages use: the name, and the variant unless it is
+   * the name's default ({@code amd64}, {@code arm64}, {@code arm/v7}, {@code amd64/v3}).
    */
   public String key() {
-    return name.equals("arm") ? "arm/" + (variant.isEmpty() ? "v7" : variant) : name;
+    boolean defaultVariant = variant.isEmpty() || name.equals("arm64") && variant.equals("v8");
+    return defaultVariant ? name : name + "/" + variant;
   }
 
   /** What {@code manager} calls this architecture in its indexes and database, if it has a name for it. */

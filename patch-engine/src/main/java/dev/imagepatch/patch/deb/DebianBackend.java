@@ -36,7 +36,7 @@ import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
  */
 public final class DebianBackend implements PackageBackend {
   /** The post-install steps a Debian image needs beyond dpkg's own, in order: byte-code, then ldconfig. */
-  static final List<PostInstallEffect> EFFECTS = List.of(new PythonByteCodeRefresh(), new LdConfig());
+  static final List<PostInstallEffect> EFFECTS = List.of(new PythonByteCodeRefresh(), new LdConfig("libc-bin"));
 
   static final Predicate<String> KEEP = p -> p.equals("var/lib/dpkg/status")
       || p.startsWith("var/lib/dpkg/status.d/")
@@ -84,7 +84,8 @@ public final class DebianBackend implements PackageBackend {
         || !image.contentsUnder("var/lib/dpkg/status.d").isEmpty();
     OsRelease os = OsRelease.of(image);
     // Distroless images may lack os-release; the dpkg database decides.
-    return database && (os.isEmpty() || os.is("debian") || os.is("ubuntu"));
+    return database && (os.isEmpty() || os.id().equals("debian") || os.id().equals("ubuntu")
+        || os.idLike().contains("debian"));
   }
 
   @Override

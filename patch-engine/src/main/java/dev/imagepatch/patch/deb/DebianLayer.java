@@ -522,8 +522,11 @@ final class DebianLayer {
     }
     List<Triggers.Activation> unprocessed = activations.stream().filter(a -> !out.wasApplied(a.trigger())).toList();
     for (Triggers.Activation a : unprocessed) {
-      out.notRun(new ScriptNotRun(a.interested(), "trigger " + a.trigger() + ", activated by " + a.activator()
-          + "; left pending for dpkg"));
+      ScriptNotRun pending = new ScriptNotRun(a.interested(), "trigger " + a.trigger() + ", activated by "
+          + a.activator() + "; left pending for dpkg");
+      if (!out.scriptsNotRun().contains(pending)) {
+        out.notRun(pending);
+      }
     }
 
     Map<String, Paragraph> controls = new LinkedHashMap<>();

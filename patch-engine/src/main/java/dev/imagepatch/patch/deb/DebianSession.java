@@ -45,7 +45,7 @@ final class DebianSession implements PackageSession {
     this.db = db;
     this.context = context;
     this.arch = context.architecture().nameFor(PackageManager.DPKG).orElseThrow(() -> new PatchException(
-        "no Debian architecture for platform architecture " + context.architecture().key()));
+        "no Debian architecture for platform linux/" + context.architecture().key()));
   }
 
   @Override
@@ -61,7 +61,7 @@ final class DebianSession implements PackageSession {
   private List<AptRepository> repositories() throws IOException, PatchException {
     if (repositories == null) {
       List<AptRepository> open = new ArrayList<>();
-      ContentCache cache = new ContentCache(context.cache());
+      ContentCache cache = ContentCache.at(context.cache());
       for (AptSource s : DebianBackend.sources(image, context.repositories())) {
         context.listener().step("reading " + s.uri() + " " + s.suite() + " (" + s.origin() + ")");
         AptRepository repo = AptRepository.open(s, DebianBackend.keys(s, image, context.repositories()), cache,
@@ -109,11 +109,7 @@ final class DebianSession implements PackageSession {
       debs.add(new DebianLayer.Change(old, DebArchive.open(DebianBackend.fetch(repositories(), c.to()),
           c.to().sha256())));
     }
-    try {
-      layer = new DebianLayer(out, db);
-    } catch (IllegalArgumentException e) {
-      throw new PatchException(e.getMessage());
-    }
+    layer = new DebianLayer(out, db);
     layer.unpackAll(debs);
   }
 

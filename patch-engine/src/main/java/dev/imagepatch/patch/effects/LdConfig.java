@@ -17,6 +17,16 @@ import java.util.Optional;
  * nothing to refresh. See {@link LdCache}.
  */
 public final class LdConfig implements PostInstallEffect {
+  private final String ldconfigPackage;
+
+  /**
+   * @param ldconfigPackage the package that ships {@code ldconfig} ({@code libc-bin} on Debian): the
+   *     cache names its version, which changes only when that package is upgraded
+   */
+  public LdConfig(String ldconfigPackage) {
+    this.ldconfigPackage = ldconfigPackage;
+  }
+
   /** The ELF facts ldconfig needs of every file named like a shared library, read as it streams by. */
   public static final MergedFilesystem.Probe SONAMES = new MergedFilesystem.Probe() {
     @Override
@@ -52,10 +62,10 @@ public final class LdConfig implements PostInstallEffect {
       layer.note("/" + LdCache.CACHE + ": not in glibc's current format, left as it is");
       return false;
     }
-    // The cache names the glibc that wrote it; an upgraded glibc writes its own version there.
+    // The cache names the ldconfig that wrote it; an upgraded one writes its own version there.
     String gen = generator.get();
     for (PackageChange c : changes) {
-      if (c.from() != null) {
+      if (c.name().equals(ldconfigPackage) && c.from() != null) {
         gen = gen.replace("GLIBC " + c.from() + ")", "GLIBC " + c.to() + ")");
       }
     }

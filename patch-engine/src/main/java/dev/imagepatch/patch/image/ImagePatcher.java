@@ -76,6 +76,9 @@ final class ImagePatcher {
       }
     }
 
+    if (report.isPresent()) {
+      refuseUnpatchedFamily(run.families(), report.get());
+    }
     boolean repatch = Repatch.isOurPatch(manifest, config);
     ImageSurgery.Image image = new ImageSurgery.Image(manifest, config);
     ImageSurgery.Image base = repatch ? ImageSurgery.dropTopLayer(image) : image;
@@ -135,9 +138,14 @@ final class ImagePatcher {
     // unless a source date epoch is asked for, which clamps every time in the layer.
     long clamp = req.sourceDateEpoch().orElse(Long.MAX_VALUE);
     PatchLayer layer = new PatchLayer(fs, arch, Files.createDirectories(job.resolve("staging")), epoch, clamp);
-    session.install(layer);
-    layer.run(family.effects(), changes);
-    session.writeDatabase(layer);
+    try {
+      session.install(layer);
+      layer.run(family.effects(), changes);
+      session.writeDatabase(layer);
+    } catch (IllegalArgumentException e) {
+      // What the family could not make sense of in the image (a malformed dpkg diversion, ...).
+      throw new PatchException(src.describe() + ": " + e.getMessage());
+    }
     Path blob = job.resolve("layer");
     LayerBuilder.Written written = layer.builder().write(blob, req.compression() == PatchRequest.Compression.ZSTD
         ? LayerBuilder.Compression.ZSTD : LayerBuilder.Compression.GZIP, clamp);
@@ -173,6 +181,17 @@ final class ImagePatcher {
     return new PatchResult(manifest.digest(), Optional.of(patched.manifest().descriptor()), Optional.of(layerDescriptor),
         changes, v.fixed(), v.stillVulnerable(), noFix, layer.notes(), notRun, entries, bytesRead.get(), uploaded)
         .patchedWith(family.packageManager());
+  }
+
+  /** Before any layer is read: a report for a package manager no family patches is refused. */
+  private static void refuseUnpatchedFamily(List<PackageBackend> families, Report report) throws PatchException {
+    OsFamily os = report.osFamily().orElseThrow(() -> new PatchException(report.source()
+        + ": the report names no operating system"));
+    PackageManager wanted = os.packageManager().orElse(null);
+    if (families.stream().noneMatch(f -> f.packageManager() == wanted)) {
+      throw new PatchException(report.source() + ": the report is for " + os.id() + ", which the "
+          + String.join(" or the ", families.stream().map(PackageBackend::describe).toList()) + " does not patch");
+    }
   }
 
   /**

@@ -56,9 +56,10 @@ final class Repatch {
   static void keepEarlier(List<Installed> base, List<Installed> withEarlierPatch, Map<String, Request> requests,
       VersionOrder order) {
     for (Installed p : withEarlierPatch) {
-      boolean upgraded = base.stream().anyMatch(b -> b.name().equals(p.name())
-          && b.architecture().equals(p.architecture()) && order.compare(p.version(), b.version()) > 0);
-      if (upgraded) {
+      // The base's package of that name: of the same architecture, else any (an upgrade may move to "all").
+      Installed was = base.stream().filter(b -> b.name().equals(p.name()) && b.architecture().equals(p.architecture()))
+          .findFirst().orElseGet(() -> base.stream().filter(b -> b.name().equals(p.name())).findFirst().orElse(null));
+      if (was != null && order.compare(p.version(), was.version()) > 0) {
         Request have = requests.get(p.name());
         if (have == null || order.compare(p.version(), have.minimumVersion()) > 0) {
           requests.put(p.name(), new Request(p.name(), p.version(),

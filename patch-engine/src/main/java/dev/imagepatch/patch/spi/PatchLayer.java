@@ -181,11 +181,9 @@ public final class PatchLayer {
     return Collections.unmodifiableList(notes);
   }
 
-  /** A script whose effects were not reproduced; told once. */
+  /** A script whose effects were not reproduced. */
   public void notRun(ScriptNotRun script) {
-    if (!notRun.contains(script)) {
-      notRun.add(script);
-    }
+    notRun.add(script);
   }
 
   public List<ScriptNotRun> scriptsNotRun() {

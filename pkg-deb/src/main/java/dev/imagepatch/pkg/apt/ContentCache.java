@@ -31,8 +31,24 @@ public final class ContentCache {
   private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Path>> inFlight =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** One cache per directory in a process, so concurrent runs and platforms share their downloads under way. */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, ContentCache> OPEN =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public ContentCache(Path root) throws IOException {
     this.root = Files.createDirectories(root.resolve("sha256"));
+  }
+
+  /** The process's cache at {@code root}. */
+  public static ContentCache at(Path root) throws IOException {
+    Path key = root.toAbsolutePath().normalize();
+    ContentCache open = OPEN.get(key);
+    if (open == null) {
+      ContentCache fresh = new ContentCache(key);
+      open = OPEN.putIfAbsent(key, fresh);
+      return open == null ? fresh : open;
+    }
+    return open;
   }
 
   /** The default location: $XDG_CACHE_HOME/imagepatch or ~/.cache/imagepatch. */
