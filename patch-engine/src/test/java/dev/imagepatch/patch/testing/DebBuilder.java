@@ -17,6 +17,7 @@ import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
 import org.apache.commons.compress.archivers.ar.ArArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /** A tiny Debian binary package (deb(5)), built in memory with its control fields and files. */
 public final class DebBuilder {
@@ -30,6 +31,12 @@ public final class DebBuilder {
   private final Map<String, byte[]> files = new TreeMap<>();
   private final Map<String, byte[]> scripts = new TreeMap<>();
   private final List<String> conffiles = new ArrayList<>();
+  /** data.tar entries written after the others, their names exactly as given (hostile packages). */
+  private final List<RawEntry> raw = new ArrayList<>();
+  private String controlInDeb;
+
+  /** A data.tar entry as written: a file (link null), a symlink or a hard link. */
+  private record RawEntry(String name, byte[] content, String link, boolean hard) {}
 
   private DebBuilder(String name, String version, String architecture) {
     this.name = name;
@@ -64,6 +71,30 @@ public final class DebBuilder {
     return file(path, content);
   }
 
+  /** A data.tar file under exactly this name, after the other entries (may escape the root). */
+  public DebBuilder rawFile(String tarName, String content) {
+    raw.add(new RawEntry(tarName, content.getBytes(StandardCharsets.UTF_8), null, false));
+    return this;
+  }
+
+  /** A data.tar symlink under exactly this name, after the other entries. */
+  public DebBuilder rawSymlink(String tarName, String target) {
+    raw.add(new RawEntry(tarName, new byte[0], target, false));
+    return this;
+  }
+
+  /** A data.tar hard link under exactly this name, after the other entries. */
+  public DebBuilder rawHardlink(String tarName, String target) {
+    raw.add(new RawEntry(tarName, new byte[0], target, true));
+    return this;
+  }
+
+  /** The control file the .deb carries instead of {@link #control()} (which the index still publishes). */
+  public DebBuilder controlInDeb(String control) {
+    this.controlInDeb = control;
+    return this;
+  }
+
   /** A maintainer script (preinst, postinst, ...). */
   public DebBuilder script(String script, String content) {
     scripts.put(script, content.getBytes(StandardCharsets.UTF_8));
@@ -84,7 +115,9 @@ public final class DebBuilder {
 
   /** The pool path a repository serves the package under; without the epoch, as Debian's archive names it. */
   public String filename() {
-    return "pool/main/" + name.charAt(0) + "/" + name + "/" + name + "_" + version.replaceFirst("^[0-9]+:", "") + "_"
+    String name = this.name.replace('/', '_');
+    char initial = Character.isLetterOrDigit(name.charAt(0)) ? name.charAt(0) : '_';
+    return "pool/main/" + initial + "/" + name + "/" + name + "_" + version.replaceFirst("^[0-9]+:", "") + "_"
         + architecture + ".deb";
   }
 
@@ -142,7 +175,7 @@ public final class DebBuilder {
   /** The .deb: debian-binary, control.tar.gz, data.tar.gz. */
   public byte[] build() throws IOException {
     Map<String, byte[]> control = new TreeMap<>();
-    control.put("./control", control().getBytes(StandardCharsets.UTF_8));
+    control.put("./control", (controlInDeb != null ? controlInDeb : control()).getBytes(StandardCharsets.UTF_8));
     control.put("./md5sums", md5sums().getBytes(StandardCharsets.UTF_8));
     if (!conffiles.isEmpty()) {
       control.put("./conffiles", (String.join("\n", conffiles) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -153,8 +186,8 @@ public final class DebBuilder {
     ByteArrayOutputStream deb = new ByteArrayOutputStream();
     try (ArArchiveOutputStream ar = new ArArchiveOutputStream(deb)) {
       member(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-      member(ar, "control.tar.gz", tarGz(control));
-      member(ar, "data.tar.gz", tarGz(data));
+      member(ar, "control.tar.gz", tarGz(control, List.of()));
+      member(ar, "data.tar.gz", tarGz(data, raw));
     }
     return deb.toByteArray();
   }
@@ -166,7 +199,7 @@ public final class DebBuilder {
   }
 
   /** A tar as dpkg-deb writes one: {@code ./}-relative, parents before children, root-owned. */
-  private static byte[] tarGz(Map<String, byte[]> entries) throws IOException {
+  private static byte[] tarGz(Map<String, byte[]> entries, List<RawEntry> raw) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(out))) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -191,6 +224,21 @@ public final class DebBuilder {
         e.setModTime(MTIME * 1000);
         tar.putArchiveEntry(e);
         tar.write(f.getValue());
+        tar.closeArchiveEntry();
+      }
+      for (RawEntry r : raw) {
+        TarArchiveEntry e = r.link == null ? new TarArchiveEntry(r.name, true)
+            : new TarArchiveEntry(r.name, r.hard ? TarConstants.LF_LINK : TarConstants.LF_SYMLINK, true);
+        if (r.link == null) {
+          e.setMode(0100644);
+          e.setSize(r.content.length);
+        } else {
+          e.setLinkName(r.link);
+          e.setMode(r.hard ? 0100644 : 0120777);
+        }
+        e.setModTime(MTIME * 1000);
+        tar.putArchiveEntry(e);
+        tar.write(r.content);
         tar.closeArchiveEntry();
       }
     }

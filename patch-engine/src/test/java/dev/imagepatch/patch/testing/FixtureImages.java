@@ -51,6 +51,7 @@ public final class FixtureImages {
     private String osId = "debian";
     private boolean dpkgDatabase = true;
     private boolean distroless;
+    private final Map<String, byte[]> extra = new TreeMap<>();
 
     private Spec(String arch, FixtureAptRepository repo, String suite, List<DebBuilder> installed) {
       this.arch = arch;
@@ -80,6 +81,15 @@ public final class FixtureImages {
       return this;
     }
 
+    /**
+     * A file of the base layer, written after (and over) the others; a name with ".." is written as
+     * is (a hostile base image).
+     */
+    public Spec file(String path, String content) {
+      extra.put(path, utf8(content));
+      return this;
+    }
+
     /** Writes the image and tags it (null: untagged); returns its descriptor, platform set. */
     public Descriptor write(OciLayout layout, String tag) throws IOException {
       Map<String, byte[]> files = new TreeMap<>();
@@ -104,6 +114,7 @@ public final class FixtureImages {
       if (dpkgDatabase && !distroless) {
         files.put("var/lib/dpkg/status", utf8(status.toString()));
       }
+      files.putAll(extra);
       return image(layout, tag, arch, files);
     }
   }
@@ -114,6 +125,9 @@ public final class FixtureImages {
    */
   public static Descriptor image(OciLayout layout, String tag, String arch, Map<String, byte[]> files)
       throws IOException {
+    if (files.keySet().stream().anyMatch(p -> List.of(p.split("/")).contains(".."))) {
+      return image(layout, tag, arch, rawLayer(files));
+    }
     LayerBuilder layer = new LayerBuilder();
     files.forEach((path, content) -> {
       for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
@@ -124,7 +138,63 @@ public final class FixtureImages {
     });
     Path blob = Files.createTempFile("fixture-layer-", ".tar.gz");
     try {
-      LayerBuilder.Written w = layer.write(blob, LayerBuilder.Compression.GZIP, CREATED);
+      return image(layout, tag, arch, layer.write(blob, LayerBuilder.Compression.GZIP, CREATED), blob);
+    } finally {
+      Files.deleteIfExists(blob);
+    }
+  }
+
+  private static Descriptor image(OciLayout layout, String tag, String arch, byte[] tarGz) throws IOException {
+    Path blob = Files.createTempFile("fixture-layer-", ".tar.gz");
+    try {
+      Files.write(blob, tarGz);
+      byte[] tar;
+      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(tarGz))) {
+        tar = in.readAllBytes();
+      }
+      return image(layout, tag, arch, new LayerBuilder.Written(Digest.sha256(tarGz), tarGz.length, Digest.sha256(tar),
+          0), blob);
+    } finally {
+      Files.deleteIfExists(blob);
+    }
+  }
+
+  /** A layer tar written entry by entry with the names as given, which LayerBuilder would refuse. */
+  private static byte[] rawLayer(Map<String, byte[]> files) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
+        new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(new java.util.zip.GZIPOutputStream(out))) {
+      tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+      java.util.Set<String> dirs = new java.util.TreeSet<>();
+      files.keySet().forEach(path -> {
+        for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+          dirs.add(path.substring(0, i));
+        }
+      });
+      dirs.removeIf(d -> List.of(d.split("/")).contains(".."));
+      for (String d : dirs) {
+        TarArchiveEntry e = new TarArchiveEntry(d + "/", true);
+        e.setMode(040755);
+        e.setModTime(CREATED * 1000);
+        tar.putArchiveEntry(e);
+        tar.closeArchiveEntry();
+      }
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        TarArchiveEntry e = new TarArchiveEntry(f.getKey(), true);
+        e.setMode(0100644);
+        e.setSize(f.getValue().length);
+        e.setModTime(CREATED * 1000);
+        tar.putArchiveEntry(e);
+        tar.write(f.getValue());
+        tar.closeArchiveEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+
+  private static Descriptor image(OciLayout layout, String tag, String arch, LayerBuilder.Written w, Path blob)
+      throws IOException {
+    {
       Descriptor layerDescriptor = Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, w.digest(), w.size());
       layout.putBlob(layerDescriptor, () -> Files.newInputStream(blob));
       ObjectNode config = JSON.createObjectNode().put("architecture", arch).put("os", "linux")
@@ -142,8 +212,6 @@ public final class FixtureImages {
       layout.putManifest(m, tag);
       return m.descriptor().withPlatform(arch.equals("arm64") ? Platform.of("linux", "arm64", "v8")
           : Platform.of("linux", arch));
-    } finally {
-      Files.deleteIfExists(blob);
     }
   }
 
