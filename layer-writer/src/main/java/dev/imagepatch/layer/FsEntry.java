@@ -16,19 +16,9 @@ public record FsEntry(String path, Type type, int mode, long uid, long gid, long
     return type == Type.DIRECTORY;
   }
 
-  /** The normalized form of a tar entry name. */
+  /** The normalized form of a tar entry name (see {@link SafePath#normalize}). */
   public static String normalize(String name) {
-    String n = name;
-    while (n.startsWith("./")) {
-      n = n.substring(2);
-    }
-    while (n.startsWith("/")) {
-      n = n.substring(1);
-    }
-    while (n.endsWith("/")) {
-      n = n.substring(0, n.length() - 1);
-    }
-    return n.equals(".") ? "" : n;
+    return SafePath.normalize(name);
   }
 
   /** The parent of a normalized path ("" for top-level entries, null for the root). */

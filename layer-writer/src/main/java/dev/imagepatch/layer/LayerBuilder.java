@@ -83,8 +83,47 @@ public final class LayerBuilder {
     if (meta.path().isEmpty()) {
       throw new IllegalArgumentException("the root cannot be an entry");
     }
+    // The last line of defence, whatever the caller checked: no entry leaves the root.
+    refuseUnsafe("entry", meta.path());
+    if (meta.type() == FsEntry.Type.HARDLINK) {
+      refuseUnsafe("hard-link target of " + meta.path(), meta.linkTarget());
+      if (meta.linkTarget().isEmpty()) {
+        throw new IllegalArgumentException("hard link " + meta.path() + " to the root");
+      }
+    }
     items.put(meta.path(), new Item(meta, content));
     return this;
+  }
+
+  private static void refuseUnsafe(String what, String path) {
+    SafePath.problem(path).ifPresent(problem -> {
+      throw new IllegalArgumentException("layer " + what + " " + SafePath.printable(path) + ": " + problem);
+    });
+  }
+
+  /**
+   * The symlink of this layer that {@code path} would be written through when the layer is unpacked
+   * (one of its parents), if any.
+   */
+  public java.util.Optional<String> symlinkAbove(String path) {
+    for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+      Item parent = items.get(path.substring(0, i));
+      if (parent != null && parent.meta.type() == FsEntry.Type.SYMLINK) {
+        return java.util.Optional.of(parent.meta.path());
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Whether the layer has entries under a normalized path (not counting the path itself). */
+  public boolean hasEntriesUnder(String path) {
+    return !((TreeMap<String, Item>) items).subMap(path + "/", path + "0").isEmpty();
+  }
+
+  /** The entry at a normalized path, if the layer has one. */
+  public java.util.Optional<FsEntry> entry(String path) {
+    Item item = items.get(path);
+    return item == null ? java.util.Optional.empty() : java.util.Optional.of(item.meta);
   }
 
   /** Writes the layer to {@code out}; every modification time later than {@code epochSeconds} becomes it. */
@@ -105,6 +144,11 @@ public final class LayerBuilder {
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);
         for (Item item : items.values()) {
+          java.util.Optional<String> link = symlinkAbove(item.meta.path());
+          if (link.isPresent()) {
+            throw new IOException("layer entry " + SafePath.printable(item.meta.path()) + " is under " + link.get()
+                + ", a symlink of the same layer: unpacked, it would be written through that symlink");
+          }
           writeEntry(tar, item, epochSeconds);
         }
         tar.finish();
