@@ -1,5 +1,6 @@
 package dev.imagepatch.pkg.apt;
 
+import dev.imagepatch.pkg.deb.DpkgFields;
 import dev.imagepatch.pkg.deb.Paragraph;
 import java.io.IOException;
 import java.util.List;
@@ -16,6 +17,7 @@ public record PackageRecord(String name, String version, String architecture, St
     String provides, boolean essential, String repository, String origin) {
 
   static PackageRecord of(Paragraph p, String repository, String origin) throws IOException {
+    DpkgFields.check(p, origin);
     try {
       return new PackageRecord(p.require("Package").intern(), p.require("Version"), p.require("Architecture").intern(),
           p.get("Multi-Arch").map(String::strip).map(String::intern).orElse("no"),

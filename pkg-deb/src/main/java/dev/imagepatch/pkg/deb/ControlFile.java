@@ -38,8 +38,16 @@ public final class ControlFile {
     StringBuilder value = null;
     String line;
     int n = 0;
-    while ((line = r.readLine()) != null) {
+    try {
+    while ((line = readLine(r)) != null) {
       n++;
+      if (line.endsWith("\r")) {
+        line = line.substring(0, line.length() - 1); // CRLF line ends
+      }
+      if (line.indexOf('\r') >= 0 || line.indexOf('\0') >= 0) {
+        throw new IOException(source + ": line " + n + ": carriage return or NUL inside a line, which would read"
+            + " as two lines: '" + abbreviate(DpkgFields.printable(line)) + "'");
+      }
       if (line.isBlank()) {
         if (name != null) {
           fields.add(new Paragraph.Field(name, value.toString()));
@@ -69,15 +77,36 @@ public final class ControlFile {
         fields.add(new Paragraph.Field(name, value.toString()));
       }
       name = line.substring(0, colon);
+      for (Paragraph.Field f : fields) {
+        if (f.name().equalsIgnoreCase(name)) {
+          throw new IOException(source + ": line " + n + ": duplicate field " + name);
+        }
+      }
       String rest = line.substring(colon + 1);
       value = new StringBuilder(rest.startsWith(" ") ? rest.substring(1) : rest);
     }
     if (name != null) {
       fields.add(new Paragraph.Field(name, value.toString()));
     }
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": line " + n + ": " + e.getMessage(), e);
+    }
     if (!fields.isEmpty()) {
       sink.accept(new Paragraph(fields));
     }
+  }
+
+  /** A line ended by '\n' only (a lone '\r' is no line end to dpkg), without it; null at the end. */
+  private static String readLine(BufferedReader r) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = r.read()) >= 0) {
+      if (c == '\n') {
+        return sb.toString();
+      }
+      sb.append((char) c);
+    }
+    return sb.length() == 0 ? null : sb.toString();
   }
 
   private static String abbreviate(String line) {

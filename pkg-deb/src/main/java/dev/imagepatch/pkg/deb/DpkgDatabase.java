@@ -30,6 +30,7 @@ public final class DpkgDatabase {
     List<Paragraph> stanzas = ControlFile.parse(status, source);
     List<InstalledPackage> installed = new ArrayList<>();
     for (Paragraph p : stanzas) {
+      checkName(p, source);
       String state = p.get("Status").map(String::strip).orElse("");
       if (state.endsWith(" installed")) {
         installed.add(of(p, null, source));
@@ -54,7 +55,16 @@ public final class DpkgDatabase {
     return new DpkgDatabase(true, stanzas, installed);
   }
 
+  private static void checkName(Paragraph p, String source) throws IOException {
+    try {
+      DpkgFields.packageName(p.require("Package"), source);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": " + e.getMessage(), e);
+    }
+  }
+
   private static InstalledPackage of(Paragraph p, String file, String source) throws IOException {
+    DpkgFields.check(p, source);
     try {
       return new InstalledPackage(p.require("Package"), p.require("Architecture"), p.require("Version"),
           p.get("Multi-Arch").map(String::strip).orElse("no"), p, file);

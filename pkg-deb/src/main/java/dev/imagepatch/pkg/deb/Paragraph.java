@@ -14,7 +14,30 @@ import java.util.Optional;
  */
 public final class Paragraph {
   /** One field: its name as written and its value, continuation lines joined with '\n'. */
-  public record Field(String name, String value) {}
+  public record Field(String name, String value) {
+    /**
+     * Refuses what would not read back as this one field: a name that is empty, has a colon,
+     * whitespace first or a control character; a value with a carriage return or NUL, or a line
+     * that does not start with a blank (a new field) or is blank (a new stanza).
+     */
+    public Field {
+      if (name.isEmpty() || name.indexOf(':') >= 0 || Character.isWhitespace(name.charAt(0))
+          || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new IllegalArgumentException("invalid field name '" + DpkgFields.printable(name) + "'");
+      }
+      if (value.indexOf('\r') >= 0 || value.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("field " + name + ": carriage return or NUL in its value");
+      }
+      for (int nl = value.indexOf('\n'); nl >= 0; nl = value.indexOf('\n', nl + 1)) {
+        int end = value.indexOf('\n', nl + 1);
+        String line = value.substring(nl + 1, end < 0 ? value.length() : end);
+        if (line.isEmpty() || (line.charAt(0) != ' ' && line.charAt(0) != '\t') || line.isBlank()) {
+          throw new IllegalArgumentException("field " + name + ": a line of its value would start a new "
+              + (line.isBlank() ? "stanza" : "field") + ": '" + line + "'");
+        }
+      }
+    }
+  }
 
   private final List<Field> fields;
 
