@@ -10,6 +10,8 @@ import dev.imagepatch.patch.effects.LdCache;
 import dev.imagepatch.layer.FsEntry;
 import dev.imagepatch.layer.LayerBuilder;
 import dev.imagepatch.layer.MergedFilesystem;
+import dev.imagepatch.layer.SafePath;
+import dev.imagepatch.pkg.deb.DpkgFields;
 import dev.imagepatch.pkg.deb.DebArchive;
 import dev.imagepatch.pkg.deb.DpkgDatabase;
 import dev.imagepatch.pkg.deb.InstalledPackage;
@@ -131,6 +133,51 @@ final class DebianLayer {
   void writeDatabase() throws IOException {
     writeDatabase(lists);
     reportScripts();
+    checkDatabase();
+  }
+
+  /**
+   * The database the layer wrote, read back with the parser that reads images before the layer is
+   * sealed: each stanza one Package of a valid name, version and architecture, each file list of
+   * valid paths. What dpkg would refuse fails the patch.
+   */
+  private void checkDatabase() throws IOException {
+    if (db.distroless()) {
+      Map<String, String> files = new LinkedHashMap<>();
+      for (Change c : changes) {
+        String name = c.old() != null && c.old().statusFile() != null ? c.old().statusFile() : c.deb().packageName();
+        out.generated("var/lib/dpkg/status.d/" + name).ifPresent(b -> files.put(name, utf8(b)));
+      }
+      DpkgDatabase.ofStatusD(files);
+      return;
+    }
+    for (String file : List.of("var/lib/dpkg/status", "var/lib/dpkg/status-old")) {
+      Optional<byte[]> bytes = out.generated(file);
+      if (bytes.isPresent()) {
+        String source = "the patch layer's /" + file;
+        for (Paragraph p : DpkgDatabase.ofStatus(utf8(bytes.get()), source).stanzas()) {
+          DpkgFields.check(p, source);
+        }
+      }
+    }
+    for (Change c : changes) {
+      String list = INFO + infoName(c.deb()) + ".list";
+      for (String line : utf8(out.generated(list).orElse(new byte[0])).split("\n", -1)) {
+        if (!line.isEmpty() && !line.startsWith("/")) {
+          throw new IOException("/" + list + ": " + SafePath.printable(line) + " is not an absolute path");
+        }
+        checkedLine(list, line);
+      }
+    }
+  }
+
+  private static String utf8(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static String infoName(DebArchive deb) {
+    return deb.control().get("Multi-Arch").map(String::strip).orElse("no").equals("same")
+        ? deb.packageName() + ":" + deb.architecture() : deb.packageName();
   }
 
   /** The trust store as ca-certificates' postinst leaves it; see {@link CaCertificates}. */
@@ -214,8 +261,24 @@ final class DebianLayer {
     Map<String, String> oldConffiles = oldConffiles(c.old());
     List<String> list = new ArrayList<>();
     Map<String, String> md5 = new LinkedHashMap<>();
+    String culprit = deb.packageName() + " " + deb.version() + " (" + deb.file().getFileName() + ")";
+    DpkgFields.check(deb.control(), culprit + ": control");
+    try {
+      unpackData(c, conffiles, oldConffiles, list, md5);
+    } catch (SafePath.UnsafePathException e) {
+      throw new IOException(culprit + ": " + e.getMessage() + "; dpkg refuses such a package", e);
+    }
+    newStanzas.put(deb.packageName(), StatusStanzas.installed(deb.control(), deb.conffileEntries(), md5,
+        c.old() == null ? null : c.old().stanza()));
+    md5ByPackage.put(deb.packageName(), md5);
+    return list;
+  }
+
+  private void unpackData(Change c, Set<String> conffiles, Map<String, String> oldConffiles, List<String> list,
+      Map<String, String> md5) throws IOException {
+    DebArchive deb = c.deb();
     deb.readData((entry, content) -> {
-      String path = FsEntry.normalize(entry.getName());
+      String path = SafePath.relative(entry.getName());
       list.add(path.isEmpty() ? "/." : "/" + path);
       if (path.isEmpty()) {
         return;
@@ -237,8 +300,9 @@ final class DebianLayer {
       } else if (entry.isSymbolicLink()) {
         out.symlink(target, entry.getLinkName(), uid, gid, mtime);
       } else if (entry.isLink()) {
-        out.hardlink(target, out.target(entry.getLinkName()), mode, uid, gid, mtime);
-        String linked = md5.get(FsEntry.normalize(entry.getLinkName()));
+        String linkName = SafePath.relative(entry.getLinkName());
+        out.hardlink(target, out.target(linkName), mode, uid, gid, mtime);
+        String linked = md5.get(linkName);
         if (linked != null) {
           md5.put(path, linked);
         }
@@ -257,10 +321,6 @@ final class DebianLayer {
         throw new IOException(deb.file() + ": " + path + " is a device or FIFO, which a patch layer does not carry");
       }
     });
-    newStanzas.put(deb.packageName(), StatusStanzas.installed(deb.control(), deb.conffileEntries(), md5,
-        c.old() == null ? null : c.old().stanza()));
-    md5ByPackage.put(deb.packageName(), md5);
-    return list;
   }
 
   /**
@@ -395,18 +455,29 @@ final class DebianLayer {
     }
   }
 
-  private List<String> infoLines(InstalledPackage p, String kind) {
+  /** A path of the image's database, as the path discipline allows it ({@link SafePath}). */
+  private static String checkedLine(String file, String line) throws IOException {
+    Optional<String> problem = SafePath.problem(line);
+    if (problem.isPresent()) {
+      throw new IOException("/" + file + ": " + SafePath.printable(line) + " " + problem.get()
+          + "; dpkg refuses such a database");
+    }
+    return line;
+  }
+
+  private List<String> infoLines(InstalledPackage p, String kind) throws IOException {
     if (kind.equals("list") && p.statusFile() != null) {
       return distrolessList(p);
     }
-    byte[] bytes = fs.content(INFO + p.infoName() + "." + kind).orElse(null);
+    String file = INFO + p.infoName() + "." + kind;
+    byte[] bytes = fs.content(file).orElse(null);
     if (bytes == null) {
       return List.of();
     }
     List<String> out = new ArrayList<>();
     for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
       if (!line.isBlank() && !line.equals("/.")) {
-        out.add(line);
+        out.add(checkedLine(file, line));
       }
     }
     return out;
@@ -416,7 +487,7 @@ final class DebianLayer {
    * A distroless image keeps no file lists; its {@code status.d/<pkg>.md5sums} names the package's
    * regular files (conffiles, links and directories aside), which is what removal needs.
    */
-  private List<String> distrolessList(InstalledPackage p) {
+  private List<String> distrolessList(InstalledPackage p) throws IOException {
     byte[] bytes = fs.content("var/lib/dpkg/status.d/" + p.statusFile() + ".md5sums").orElse(null);
     if (bytes == null) {
       return List.of();
@@ -425,7 +496,7 @@ final class DebianLayer {
     for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
       String[] f = line.strip().split("\\s+", 2);
       if (f.length == 2) {
-        out.add("/" + FsEntry.normalize(f[1]));
+        out.add("/" + FsEntry.normalize(checkedLine("var/lib/dpkg/status.d/" + p.statusFile() + ".md5sums", f[1])));
       }
     }
     return out;
@@ -458,8 +529,7 @@ final class DebianLayer {
       }
       return;
     }
-    String infoName = deb.control().get("Multi-Arch").map(String::strip).orElse("no").equals("same")
-        ? deb.packageName() + ":" + deb.architecture() : deb.packageName();
+    String infoName = infoName(deb);
     Set<String> names = new HashSet<>();
     out.bytes(INFO + infoName + ".list", 0644, (String.join("\n", list) + "\n").getBytes(StandardCharsets.UTF_8));
     names.add(INFO + infoName + ".list");

@@ -14,6 +14,8 @@ import dev.imagepatch.pkg.apt.AptResolver;
 import dev.imagepatch.pkg.apt.AptSource;
 import dev.imagepatch.pkg.apt.ContentCache;
 import dev.imagepatch.pkg.apt.PackageIndex;
+import dev.imagepatch.pkg.apt.PackageRecord;
+import dev.imagepatch.pkg.deb.DpkgFields;
 import dev.imagepatch.pkg.deb.DebArchive;
 import dev.imagepatch.pkg.deb.DpkgDatabase;
 import dev.imagepatch.pkg.deb.InstalledPackage;
@@ -106,11 +108,37 @@ final class DebianSession implements PackageSession {
     for (AptResolver.Change c : resolved) {
       context.listener().step("fetching " + c.to().name() + " " + c.to().version());
       InstalledPackage old = c.from() == null ? null : db.find(c.name(), c.architecture()).orElse(null);
-      debs.add(new DebianLayer.Change(old, DebArchive.open(DebianBackend.fetch(repositories(), c.to()),
-          c.to().sha256())));
+      DebArchive deb;
+      try {
+        deb = DebArchive.open(DebianBackend.fetch(repositories(), c.to()), c.to().sha256());
+      } catch (IOException e) {
+        throw new IOException(c.to() + ": " + e.getMessage(), e);
+      }
+      matchesRecord(deb, c.to());
+      debs.add(new DebianLayer.Change(old, deb));
     }
     layer = new DebianLayer(out, db);
     layer.unpackAll(debs);
+  }
+
+  /**
+   * Refuses a package whose control names another package, version or architecture than the
+   * repository record it was fetched for (it would be installed under the record's name).
+   */
+  static void matchesRecord(DebArchive deb, PackageRecord record) throws IOException {
+    String source = deb.file().getFileName() + ", fetched for " + record;
+    DpkgFields.check(deb.control(), source + ": control");
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("Package", record.name());
+    expected.put("Version", record.version());
+    expected.put("Architecture", record.architecture());
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      String actual = deb.control().require(e.getKey());
+      if (!actual.equals(e.getValue())) {
+        throw new IOException(source + ": its control says " + e.getKey() + ": " + actual + ", the repository's record "
+            + e.getValue() + "; refused");
+      }
+    }
   }
 
   @Override

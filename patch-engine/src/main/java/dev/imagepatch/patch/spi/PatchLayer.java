@@ -3,6 +3,7 @@ package dev.imagepatch.patch.spi;
 import dev.imagepatch.layer.FsEntry;
 import dev.imagepatch.layer.LayerBuilder;
 import dev.imagepatch.layer.MergedFilesystem;
+import dev.imagepatch.layer.SafePath;
 import dev.imagepatch.patch.PatchResult.PackageChange;
 import dev.imagepatch.patch.ScriptNotRun;
 import dev.imagepatch.patch.effects.ElfInfo;
@@ -50,6 +51,7 @@ public final class PatchLayer {
   private final Map<String, Path> stagedAt = new HashMap<>();
   private final Map<String, PythonByteCode.Source> pythonSources = new HashMap<>();
   private final Set<String> removed = new HashSet<>();
+  private final Map<String, byte[]> generated = new HashMap<>();
   private int staged;
 
   /** A file's content staged on disk, with its MD5 (the hash dpkg and apk record) and size. */
@@ -94,9 +96,22 @@ public final class PatchLayer {
     return clamp;
   }
 
-  /** Where a path of a package lands in the image: its parent directories resolved through symlinks. */
-  public String target(String path) {
-    return image.resolveParent(FsEntry.normalize(path));
+  /**
+   * Where a path of a package lands in the image: normalized and checked once ({@link SafePath}:
+   * no "..", no control character), its parent directories resolved through the lower image's
+   * symlinks (never through one this layer writes).
+   */
+  public String target(String path) throws SafePath.UnsafePathException {
+    return SafePath.relative(image.resolveParent(SafePath.relative(path)));
+  }
+
+  /** Refuses a path that would be written through a symlink this layer (a package of it) writes. */
+  private void notThroughOwnSymlink(String target) throws SafePath.UnsafePathException {
+    Optional<String> link = builder.symlinkAbove(target);
+    if (link.isPresent()) {
+      throw new SafePath.UnsafePathException("/" + SafePath.printable(target) + ": under /" + link.get()
+          + ", a symlink this layer writes; nothing is written through a package's own symlinks");
+    }
   }
 
   /** Streams content to a staging file, hashing it as it goes. */
@@ -115,7 +130,9 @@ public final class PatchLayer {
   }
 
   /** A package's regular file at {@code target} (already resolved), from its staged content. */
-  public void file(String target, int mode, long uid, long gid, long mtime, Staged content) {
+  public void file(String target, int mode, long uid, long gid, long mtime, Staged content)
+      throws SafePath.UnsafePathException {
+    notThroughOwnSymlink(target);
     builder.file(target, mode, uid, gid, mtime, content.size(), () -> Files.newInputStream(content.file()));
     written.add(target);
     stagedAt.put(target, content.file());
@@ -126,28 +143,58 @@ public final class PatchLayer {
 
   /** A file the layer generates (database, configuration), stamped with the layer's epoch. */
   public void bytes(String path, int mode, byte[] content) {
+    generated.put(FsEntry.normalize(path), content);
     builder.file(path, mode, 0, 0, epoch, content.length, () -> new ByteArrayInputStream(content));
   }
 
   /** A directory, unless the image or the layer has one there already (or a symlink to one). */
-  public void directoryIfAbsent(String target, int mode, long uid, long gid, long mtime) {
+  public void directoryIfAbsent(String target, int mode, long uid, long gid, long mtime)
+      throws SafePath.UnsafePathException {
+    notThroughOwnSymlink(target);
     if (image.entry(target).isEmpty() && !builder.contains(target)) {
       builder.directory(target, mode, uid, gid, mtime);
     }
   }
 
-  public void symlink(String target, String linkName, long uid, long gid, long mtime) {
+  public void symlink(String target, String linkName, long uid, long gid, long mtime)
+      throws SafePath.UnsafePathException {
+    notThroughOwnSymlink(target);
+    if (builder.hasEntriesUnder(target)) {
+      throw new SafePath.UnsafePathException("/" + SafePath.printable(target) + ": a symlink over what this layer"
+          + " already wrote under it; the layer would be unpacked through it");
+    }
     builder.symlink(target, linkName, uid, gid, mtime);
     written.add(target);
   }
 
-  public void hardlink(String target, String linkedTarget, int mode, long uid, long gid, long mtime) {
+  /**
+   * A hard link to {@code linkedTarget} (resolved with {@link #target}), which must be a regular file
+   * this layer writes or the image has.
+   */
+  public void hardlink(String target, String linkedTarget, int mode, long uid, long gid, long mtime)
+      throws SafePath.UnsafePathException {
+    notThroughOwnSymlink(target);
+    notThroughOwnSymlink(linkedTarget);
+    boolean inLayer = builder.entry(linkedTarget).filter(e -> e.type() == FsEntry.Type.FILE
+        || e.type() == FsEntry.Type.HARDLINK).isPresent();
+    boolean inImage = !builder.contains(linkedTarget) && image.entry(linkedTarget)
+        .filter(e -> e.type() == FsEntry.Type.FILE).isPresent();
+    if (!inLayer && !inImage) {
+      throw new SafePath.UnsafePathException("/" + SafePath.printable(target) + ": hard link to /"
+          + SafePath.printable(linkedTarget) + ", which is no regular file of the package or the image");
+    }
     builder.hardlink(target, linkedTarget, mode, uid, gid, mtime);
     written.add(target);
   }
 
-  /** Removes a path of the image. */
+  /**
+   * Removes a path of the image; nothing to do under a symlink this layer writes, which hides what
+   * the image had there (and a whiteout there would be unpacked through it).
+   */
   public void whiteout(String target) {
+    if (builder.symlinkAbove(FsEntry.normalize(target)).isPresent()) {
+      return;
+    }
     builder.whiteout(target);
     removed.add(target);
   }
@@ -160,6 +207,11 @@ public final class PatchLayer {
   /** Whether the layer has an entry at the path. */
   public boolean contains(String target) {
     return builder.contains(target);
+  }
+
+  /** The content of a file the layer generated with {@link #bytes} (its database, ...), if any. */
+  public Optional<byte[]> generated(String path) {
+    return Optional.ofNullable(generated.get(FsEntry.normalize(path)));
   }
 
   /** Paths the layer removed. */

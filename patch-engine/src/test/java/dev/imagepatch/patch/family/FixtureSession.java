@@ -155,7 +155,7 @@ final class FixtureSession implements PackageSession {
   }
 
   @Override
-  public void writeDatabase(PatchLayer layer) {
+  public void writeDatabase(PatchLayer layer) throws IOException {
     StringBuilder out = new StringBuilder();
     after.values().forEach(p -> out.append(p.line()));
     layer.bytes(layer.target(FixtureBackend.DATABASE), 0644, out.toString().getBytes(StandardCharsets.UTF_8));

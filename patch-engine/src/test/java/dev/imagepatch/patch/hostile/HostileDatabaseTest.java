@@ -51,13 +51,4 @@ class HostileDatabaseTest {
     evil.controlInDeb(evil.control().replace("Architecture: amd64\n", "Architecture: ../../../tmp/x\nMulti-Arch: same\n"));
     assertRefused(work, serving("arch-slash", evil), report("1.0-2"), "hello", "../../../tmp/x", "Architecture");
   }
-
-  @Test
-  void aFieldValueThatWouldStartANewStanzaIsRefused() throws Exception {
-    DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
-    evil.controlInDeb(evil.control().replace("Description: hello for the engine tests\n",
-        "Description: hello\n .\n \n"));
-    // A blank continuation line ends the stanza: the rest would be a second paragraph in the control file.
-    assertRefused(work, serving("blank-continuation", evil), report("1.0-2"), "hello");
-  }
 }

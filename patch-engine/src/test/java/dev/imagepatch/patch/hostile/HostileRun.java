@@ -32,7 +32,7 @@ final class HostileRun {
 
   private HostileRun() {}
 
-  static Report report(String fixed) {
+  static Report report(String fixed) throws Exception {
     return FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", fixed));
   }
 
