@@ -1,12 +1,11 @@
 package dev.imagepatch.patch.hostile;
 
-import static dev.imagepatch.patch.hostile.HostileRun.HELLO_1;
 import static dev.imagepatch.patch.hostile.HostileRun.assertRefused;
 import static dev.imagepatch.patch.hostile.HostileRun.report;
+import static dev.imagepatch.patch.hostile.HostileRun.serving;
 
 import dev.imagepatch.patch.testing.DebBuilder;
 import dev.imagepatch.patch.testing.FixtureAptRepository;
-import dev.imagepatch.patch.testing.FixtureImages;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,36 +18,31 @@ class HostileDatabaseTest {
   @RegisterExtension
   static final FixtureAptRepository repo = FixtureAptRepository.start();
 
-  static FixtureImages.Spec serving(String suite, DebBuilder deb) throws Exception {
-    repo.publish(suite, deb);
-    return FixtureImages.debian("amd64", repo, suite, HELLO_1);
-  }
-
   @Test
   void aCarriageReturnInTheControlFileIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
     evil.controlInDeb(evil.control().replace("Version: 1.0-2\n", "Version: 1.0-2\rPackage: evil\n"));
-    assertRefused(work, serving("carriage-return", evil), report("1.0-2"), "hello", "carriage return");
+    assertRefused(work, serving(repo, "carriage-return", evil), report("1.0-2"), "hello", "carriage return");
   }
 
   @Test
   void aControlNamingAnotherPackageIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
     evil.controlInDeb(evil.control().replace("Package: hello\n", "Package: openssl\n"));
-    assertRefused(work, serving("other-name", evil), report("1.0-2"), "hello", "openssl", "Package");
+    assertRefused(work, serving(repo, "other-name", evil), report("1.0-2"), "hello", "openssl", "Package");
   }
 
   @Test
   void aControlWithAnotherVersionIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
     evil.controlInDeb(evil.control().replace("Version: 1.0-2\n", "Version: 9.9-9\n"));
-    assertRefused(work, serving("other-version", evil), report("1.0-2"), "hello", "9.9-9", "Version");
+    assertRefused(work, serving(repo, "other-version", evil), report("1.0-2"), "hello", "9.9-9", "Version");
   }
 
   @Test
   void aControlWithAnArchitectureThatLeavesTheInfoDirectoryIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
     evil.controlInDeb(evil.control().replace("Architecture: amd64\n", "Architecture: ../../../tmp/x\nMulti-Arch: same\n"));
-    assertRefused(work, serving("arch-slash", evil), report("1.0-2"), "hello", "../../../tmp/x", "Architecture");
+    assertRefused(work, serving(repo, "arch-slash", evil), report("1.0-2"), "hello", "../../../tmp/x", "Architecture");
   }
 }

@@ -3,6 +3,7 @@ package dev.imagepatch.patch.hostile;
 import static dev.imagepatch.patch.hostile.HostileRun.HELLO_1;
 import static dev.imagepatch.patch.hostile.HostileRun.assertRefused;
 import static dev.imagepatch.patch.hostile.HostileRun.report;
+import static dev.imagepatch.patch.hostile.HostileRun.serving;
 
 import dev.imagepatch.patch.testing.DebBuilder;
 import dev.imagepatch.patch.testing.FixtureAptRepository;
@@ -19,42 +20,36 @@ class HostilePathsTest {
   @RegisterExtension
   static final FixtureAptRepository repo = FixtureAptRepository.start();
 
-  /** Publishes {@code deb} alone in {@code suite}; the image has hello 1.0-1 and names that suite. */
-  static FixtureImages.Spec serving(String suite, DebBuilder deb) throws Exception {
-    repo.publish(suite, deb);
-    return FixtureImages.debian("amd64", repo, suite, HELLO_1);
-  }
-
   @Test
   void aDataEntryWithDotDotIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64").rawFile("./../../../tmp/x", "pwned\n");
-    assertRefused(work, serving("dotdot", evil), report("1.0-2"), "hello", "../../../tmp/x");
+    assertRefused(work, serving(repo, "dotdot", evil), report("1.0-2"), "hello", "../../../tmp/x");
   }
 
   @Test
   void aHardLinkToOutsideTheRootIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64").rawHardlink("./usr/bin/hello2", "../../../etc/shadow");
-    assertRefused(work, serving("hardlink-out", evil), report("1.0-2"), "hello", "../../../etc/shadow");
+    assertRefused(work, serving(repo, "hardlink-out", evil), report("1.0-2"), "hello", "../../../etc/shadow");
   }
 
   @Test
   void aHardLinkToAFileNeitherThePackageNorTheImageHasIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64").rawHardlink("./usr/bin/hello2", "./etc/nowhere");
-    assertRefused(work, serving("hardlink-nowhere", evil), report("1.0-2"), "hello", "etc/nowhere");
+    assertRefused(work, serving(repo, "hardlink-nowhere", evil), report("1.0-2"), "hello", "etc/nowhere");
   }
 
   @Test
   void aFileUnderTheSymlinkThePackageJustMadeIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64").rawSymlink("./usr/lib/x", "/etc")
         .rawFile("./usr/lib/x/shadow", "root::0:0:99999:7:::\n");
-    assertRefused(work, serving("through-symlink", evil), report("1.0-2"), "hello", "usr/lib/x/shadow",
+    assertRefused(work, serving(repo, "through-symlink", evil), report("1.0-2"), "hello", "usr/lib/x/shadow",
         "usr/lib/x");
   }
 
   @Test
   void aFileNameWithANewlineIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64").rawFile("./usr/share/doc/x\n/etc/shadow", "x\n");
-    assertRefused(work, serving("newline-name", evil), report("1.0-2"), "hello", "control character");
+    assertRefused(work, serving(repo, "newline-name", evil), report("1.0-2"), "hello", "control character");
   }
 
   @Test
@@ -70,7 +65,7 @@ class HostilePathsTest {
   void aBaseFileListThatLeavesTheRootIsRefused() throws Exception {
     // The old version's list names a path outside the root, which the base layer (hostile too) has:
     // removing it on upgrade would write the whiteout ../../../tmp/.wh.victim.
-    FixtureImages.Spec image = serving("base-list", DebBuilder.hello("1.0-2", "amd64"))
+    FixtureImages.Spec image = serving(repo, "base-list", DebBuilder.hello("1.0-2", "amd64"))
         .file("var/lib/dpkg/info/hello.list", "/.\n/usr\n/usr/bin\n/usr/bin/hello\n/../../../tmp/victim\n")
         .file("../../../tmp/victim", "victim\n");
     assertRefused(work, image, report("1.0-2"), "var/lib/dpkg/info/hello.list", "../../../tmp/victim");

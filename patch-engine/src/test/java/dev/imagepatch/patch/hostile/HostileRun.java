@@ -32,6 +32,12 @@ final class HostileRun {
 
   private HostileRun() {}
 
+  /** Publishes {@code deb} alone in {@code suite}; the image has hello 1.0-1 and names that suite. */
+  static FixtureImages.Spec serving(FixtureAptRepository repo, String suite, DebBuilder deb) throws Exception {
+    repo.publish(suite, deb);
+    return FixtureImages.debian("amd64", repo, suite, HELLO_1);
+  }
+
   static Report report(String fixed) throws Exception {
     return FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", fixed));
   }
