@@ -58,7 +58,7 @@ public final class Bounded {
    * for the next entry (after the current one's data was read), {@link #disarm} after, and a PAX
    * header or GNU long name larger than the limit fails instead of being read into memory.
    */
-  public static final class HeaderGuard extends FilterInputStream {
+  public static final class HeaderGuard extends Counting {
     private long left = -1;
     private long limit;
     private String what;
@@ -95,7 +95,8 @@ public final class Bounded {
       }
     }
 
-    private void count(long n) throws IOException {
+    @Override
+    void count(long n) throws IOException {
       checkInterrupted(what == null ? "an archive" : what);
       if (left >= 0 && n > 0) {
         left -= n;
@@ -107,22 +108,8 @@ public final class Bounded {
     }
 
     @Override
-    public int read() throws IOException {
-      int b = super.read();
-      count(b < 0 ? 0 : 1);
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      count(n);
-      return n;
-    }
-
-    @Override
     public long skip(long n) throws IOException {
-      long s = super.skip(n);
+      long s = in.skip(n);
       count(s);
       return s;
     }
@@ -134,7 +121,30 @@ public final class Bounded {
     T call() throws IOException;
   }
 
-  private static final class Guard extends FilterInputStream {
+  /** A stream that hands the bytes each read returns to {@link #count}. */
+  abstract static class Counting extends FilterInputStream {
+    Counting(InputStream in) {
+      super(in);
+    }
+
+    abstract void count(long n) throws IOException;
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      count(b < 0 ? 0 : 1);
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      count(Math.max(n, 0));
+      return n;
+    }
+  }
+
+  private static final class Guard extends Counting {
     private final long limit;
     private final Supplier<String> tooLarge;
     private long count;
@@ -145,29 +155,15 @@ public final class Bounded {
       this.tooLarge = tooLarge;
     }
 
-    private int count(int n) throws IOException {
+    @Override
+    void count(long n) throws IOException {
       if (Thread.currentThread().isInterrupted()) {
         throw new InterruptedIOException("interrupted: " + tooLarge.get());
       }
-      if (n > 0) {
-        count += n;
-        if (count > limit) {
-          throw new IOException(tooLarge.get());
-        }
+      count += n;
+      if (count > limit) {
+        throw new IOException(tooLarge.get());
       }
-      return n;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      count(b < 0 ? 0 : 1);
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      return count(super.read(b, off, len));
     }
 
     @Override
