@@ -1,5 +1,7 @@
 package dev.imagepatch.layer;
 
+import dev.imagepatch.pkg.io.Bounded;
+import dev.imagepatch.pkg.io.DiskBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -30,7 +32,13 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public final class MergedFilesystem {
   private static final String WHITEOUT = ".wh.";
   private static final String OPAQUE = ".wh..wh..opq";
-  private static final long CONTENT_LIMIT = 64L << 20;
+  /** The most one kept file may hold: 64 MiB (a dpkg status or .list file is far smaller). */
+  public static final long CONTENT_LIMIT = 64L << 20;
+  /**
+   * The most all kept files together may hold: 128 MiB by default, raised with the system property
+   * {@code imagepatch.maxKeptBytes} (bytes).
+   */
+  public static final long KEPT_LIMIT = Long.getLong("imagepatch.maxKeptBytes", 128L << 20);
 
   /** Opens the uncompressed tar stream of one layer. */
   @FunctionalInterface
@@ -51,7 +59,7 @@ public final class MergedFilesystem {
     String probe(InputStream content) throws IOException;
   }
 
-  private static final Probe NO_PROBE = new Probe() {
+  static final Probe NO_PROBE = new Probe() {
     @Override
     public boolean wants(String path) {
       return false;
@@ -88,6 +96,19 @@ public final class MergedFilesystem {
    */
   public static MergedFilesystem read(List<LayerStream> layersBottomFirst, Predicate<String> keep,
       Predicate<String> hash, Predicate<String> spool, Path spoolDirectory, Probe probe) throws IOException {
+    return read(layersBottomFirst, keep, hash, spool, spoolDirectory, probe, DiskBudget.unlimited());
+  }
+
+  /**
+   * As {@link #read(List, Predicate, Predicate, Predicate, Path, Probe)}, the spooled bytes charged
+   * to {@code budget}. Kept contents are bounded by {@link #CONTENT_LIMIT} per file and
+   * {@link #KEPT_LIMIT} in all, tar headers by {@link Bounded#TAR_HEADER_LIMIT}, and reading stops
+   * when the thread is interrupted.
+   */
+  public static MergedFilesystem read(List<LayerStream> layersBottomFirst, Predicate<String> keep,
+      Predicate<String> hash, Predicate<String> spool, Path spoolDirectory, Probe probe, DiskBudget budget)
+      throws IOException {
+    long kept = 0;
     Map<String, Path> spooled = new HashMap<>();
     Map<String, String> probed = new HashMap<>();
     Map<String, FsEntry> entries = new HashMap<>();
@@ -98,10 +119,12 @@ public final class MergedFilesystem {
     for (int i = layersBottomFirst.size() - 1; i >= 0; i--) {
       Set<String> layerHidden = new HashSet<>();
       Set<String> layerOpaque = new HashSet<>();
+      String layer = "layer " + (i + 1) + " of " + layersBottomFirst.size();
       try (InputStream in = layersBottomFirst.get(i).open();
-           TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+           Bounded.HeaderGuard guard = new Bounded.HeaderGuard(in);
+           TarArchiveInputStream tar = new TarArchiveInputStream(guard)) {
         TarArchiveEntry e;
-        while ((e = tar.getNextEntry()) != null) {
+        while ((e = guard.next(tar, Bounded.TAR_HEADER_LIMIT, layer, tar::getNextEntry)) != null) {
           String path = FsEntry.normalize(e.getName());
           String name = path.substring(path.lastIndexOf('/') + 1);
           if (name.startsWith(WHITEOUT)) {
@@ -121,18 +144,28 @@ public final class MergedFilesystem {
           if (entry.type() == FsEntry.Type.FILE) {
             if (keep.test(path)) {
               if (e.getSize() > CONTENT_LIMIT) {
-                throw new IOException(path + ": " + e.getSize() + " bytes is more than a database file should be");
+                throw new IOException(layer + ": " + path + ": " + e.getSize() + " bytes is more than a database file"
+                    + " should be (the limit is " + CONTENT_LIMIT + ")");
               }
-              contents.put(path, tar.readAllBytes());
+              kept += e.getSize();
+              if (kept > KEPT_LIMIT) {
+                throw new IOException(layer + ": " + path + ": the database files kept in memory pass their limit of "
+                    + KEPT_LIMIT + " bytes (system property imagepatch.maxKeptBytes)");
+              }
+              byte[] content = new byte[(int) e.getSize()];
+              if (tar.readNBytes(content, 0, content.length) != content.length) {
+                throw new java.io.EOFException(layer + ": " + path + ": truncated");
+              }
+              contents.put(path, content);
             } else if (spool.test(path)) {
               Path file = spoolDirectory.resolve(Integer.toString(spooled.size()));
+              // Hashed as it is copied: the content is read once either way.
+              MessageDigest digest = md5Digest();
+              try (java.io.OutputStream out = Files.newOutputStream(file)) {
+                Bounded.copy(new java.security.DigestInputStream(tar, digest), out, budget, layer + ": " + path);
+              }
               if (hash.test(path)) {
-                // Hashed as it is copied: the content is read once either way.
-                MessageDigest digest = md5Digest();
-                Files.copy(new java.security.DigestInputStream(tar, digest), file);
                 md5.put(path, HexFormat.of().formatHex(digest.digest()));
-              } else {
-                Files.copy(tar, file);
               }
               spooled.put(path, file);
             } else if (probe.wants(path)) {

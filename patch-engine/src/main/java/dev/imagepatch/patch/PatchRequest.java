@@ -5,6 +5,7 @@ import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
 import dev.imagepatch.oci.Platform;
 import dev.imagepatch.report.Report;
+import dev.imagepatch.pkg.io.DiskBudget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +40,7 @@ public final class PatchRequest {
   private final Instant now;
   private final PatchListener listener;
   private final Duration timeout;
+  private final long maxTempBytes;
 
   private PatchRequest(Builder b) {
     this.source = Objects.requireNonNull(b.source, "source");
@@ -60,6 +62,7 @@ public final class PatchRequest {
     this.now = b.now;
     this.listener = b.listener;
     this.timeout = b.timeout;
+    this.maxTempBytes = b.maxTempBytes;
     if (target == null && !dryRun) {
       throw new IllegalArgumentException("a patch needs a target (a registry repository or an OCI layout) unless it"
           + " is a dry run");
@@ -97,6 +100,7 @@ public final class PatchRequest {
     private Long sourceDateEpoch;
     private Instant now = Instant.now();
     private Duration timeout;
+    private long maxTempBytes = Long.getLong("imagepatch.maxTempBytes", DiskBudget.DEFAULT_LIMIT);
     private PatchListener listener = PatchListener.silent();
 
     private Builder(ImageSource source, String reference) {
@@ -150,6 +154,19 @@ public final class PatchRequest {
         throw new IllegalArgumentException("the timeout must be positive: " + limit);
       }
       this.timeout = limit;
+      return this;
+    }
+
+    /**
+     * The most the patch may write to its temporary directory, all platforms together: spooled
+     * image files and unpacked package contents. A decompression bomb fails there instead of
+     * filling the disk. Default: 16 GiB, or the system property {@code imagepatch.maxTempBytes}.
+     */
+    public Builder maxTempBytes(long limit) {
+      if (limit <= 0) {
+        throw new IllegalArgumentException("the temporary-file limit must be positive: " + limit);
+      }
+      this.maxTempBytes = limit;
       return this;
     }
 
@@ -313,5 +330,10 @@ public final class PatchRequest {
 
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
+  }
+
+  /** The most the patch may write to its temporary directory ({@link Builder#maxTempBytes}). */
+  public long maxTempBytes() {
+    return maxTempBytes;
   }
 }

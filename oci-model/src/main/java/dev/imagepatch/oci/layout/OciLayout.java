@@ -49,7 +49,7 @@ public final class OciLayout implements ImageSource, ImageTarget {
     if (!Files.isRegularFile(marker)) {
       throw new InvalidDocumentException(dir + " is not an OCI image layout (no " + LAYOUT_FILE + " file)");
     }
-    JsonNode version = Json.readObject(Files.readAllBytes(marker), marker.toString()).get("imageLayoutVersion");
+    JsonNode version = Json.readObject(readLimited(marker), marker.toString()).get("imageLayoutVersion");
     if (version == null || !version.asText().startsWith("1.")) {
       throw new InvalidDocumentException(marker + ": unsupported imageLayoutVersion " + version);
     }
@@ -76,12 +76,19 @@ public final class OciLayout implements ImageSource, ImageTarget {
     Path file = root.resolve("index.json");
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = readLimited(file);
     } catch (NoSuchFileException e) {
       throw new InvalidDocumentException(root + " has no index.json");
     }
     JsonDocument doc = JsonDocument.parseManifest(bytes, MediaTypes.OCI_INDEX, null, file.toString());
     return (Index) doc;
+  }
+
+  /** A layout's own JSON file, refused past the manifest limit (4 MiB) before it is read whole. */
+  private static byte[] readLimited(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return Json.readLimited(in, JsonDocument.MAX_MANIFEST_BYTES, file.toString());
+    }
   }
 
   /**

@@ -96,7 +96,7 @@ final class ImagePatcher {
       }
     }
     MergedFilesystem fs = MergedFilesystem.read(streams(src, baseLayers, bytesRead), needs.keep(), needs.hash(),
-        needs.spool(), Files.createDirectories(job.resolve("spool")), LdConfig.SONAMES);
+        needs.spool(), Files.createDirectories(job.resolve("spool")), LdConfig.SONAMES, run.budget());
     PackageBackend family = family(run.families(), fs, report.orElse(null));
     VersionOrder order = family.packageManager().versionOrder();
     PackageSession session = family.open(fs, new BackendContext(arch, req.repositories(family.packageManager()),
@@ -137,7 +137,8 @@ final class ImagePatcher {
     // Packages' files keep their own times, as package managers leave them (byte-code records them),
     // unless a source date epoch is asked for, which clamps every time in the layer.
     long clamp = req.sourceDateEpoch().orElse(Long.MAX_VALUE);
-    PatchLayer layer = new PatchLayer(fs, arch, Files.createDirectories(job.resolve("staging")), epoch, clamp);
+    PatchLayer layer = new PatchLayer(fs, arch, Files.createDirectories(job.resolve("staging")), epoch, clamp,
+        run.budget());
     try {
       session.install(layer);
       layer.run(family.effects(), changes);

@@ -142,7 +142,14 @@ final class IndexPatcher {
           results.stream().mapToLong(PatchResult::bytesWritten).sum(), Optional.empty(), results, passed,
           Optional.empty());
     } finally {
+      // Platforms still running (a timeout, a failure) are interrupted and waited for, so that the work
+      // directory is deleted after its last writer stopped, not under it.
       pool.shutdownNow();
+      try {
+        pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

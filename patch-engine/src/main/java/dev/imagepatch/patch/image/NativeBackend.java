@@ -13,6 +13,7 @@ import dev.imagepatch.patch.PatchRequest;
 import dev.imagepatch.patch.PatchResult;
 import dev.imagepatch.patch.spi.PackageBackend;
 import dev.imagepatch.report.Report;
+import dev.imagepatch.pkg.io.DiskBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -51,7 +52,8 @@ public final class NativeBackend implements PatchBackend {
   }
 
   /** What one patch run shares across platforms: the request, a work directory, HTTP, the backends. */
-  record Run(PatchRequest req, Path work, HttpClient http, List<PackageBackend> families, AtomicLong jobs) {
+  record Run(PatchRequest req, Path work, HttpClient http, List<PackageBackend> families, AtomicLong jobs,
+      DiskBudget budget) {
     Path newDirectory() throws IOException {
       return Files.createDirectories(work.resolve("job-" + jobs.incrementAndGet()));
     }
@@ -72,7 +74,8 @@ public final class NativeBackend implements PatchBackend {
     try {
       work = Files.createTempDirectory("imagepatch-");
       Run run = new Run(request, work, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
-          .followRedirects(HttpClient.Redirect.NORMAL).build(), families, new AtomicLong());
+          .followRedirects(HttpClient.Redirect.NORMAL).build(), families, new AtomicLong(),
+          new DiskBudget(request.maxTempBytes(), "PatchRequest.Builder.maxTempBytes, or the system property imagepatch.maxTempBytes"));
       ImageSource src = request.source();
       JsonDocument doc = src.fetchManifest(request.reference());
       if (doc instanceof Index index) {

@@ -10,6 +10,8 @@ import dev.imagepatch.patch.effects.ElfInfo;
 import dev.imagepatch.patch.effects.LayerTree;
 import dev.imagepatch.patch.effects.PythonByteCode;
 import dev.imagepatch.pkg.Architecture;
+import dev.imagepatch.pkg.io.Bounded;
+import dev.imagepatch.pkg.io.DiskBudget;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +40,7 @@ import java.util.TreeSet;
  * wrote is known to the post-install effects through {@link #tree()}.
  */
 public final class PatchLayer {
+  private final DiskBudget budget;
   private final MergedFilesystem image;
   private final Architecture architecture;
   private final Path staging;
@@ -65,6 +68,13 @@ public final class PatchLayer {
    */
   public PatchLayer(MergedFilesystem image, Architecture architecture, Path staging, long epochSeconds,
       long clampSeconds) {
+    this(image, architecture, staging, epochSeconds, clampSeconds, DiskBudget.unlimited());
+  }
+
+  /** As the other constructor, the staged bytes charged to {@code budget} (the patch's temporary files). */
+  public PatchLayer(MergedFilesystem image, Architecture architecture, Path staging, long epochSeconds,
+      long clampSeconds, DiskBudget budget) {
+    this.budget = budget;
     this.image = image;
     this.architecture = architecture;
     this.staging = staging;
@@ -124,7 +134,7 @@ public final class PatchLayer {
       throw new IllegalStateException(e);
     }
     try (OutputStream out = new DigestOutputStream(Files.newOutputStream(file), md)) {
-      content.transferTo(out);
+      Bounded.copy(content, out, budget, "a package's file staged as " + file.getFileName());
     }
     return new Staged(file, HexFormat.of().formatHex(md.digest()), Files.size(file));
   }

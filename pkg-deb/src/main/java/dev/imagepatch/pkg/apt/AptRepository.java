@@ -1,5 +1,6 @@
 package dev.imagepatch.pkg.apt;
 
+import dev.imagepatch.pkg.io.Bounded;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +32,8 @@ public final class AptRepository {
   private static final Logger log = LoggerFactory.getLogger(AptRepository.class);
   private static final int RELEASE_LIMIT = 16 << 20;
   private static final int ATTEMPTS = 3;
+  /** How much larger than its compressed form an index the Release gives no plain size for may be. */
+  static final long INDEX_RATIO = 64;
 
   private final AptSource source;
   private final Release release;
@@ -107,7 +110,10 @@ public final class AptRepository {
     Optional<Release.IndexFile> plain = release.sha256(file.path().replaceFirst("\\.(xz|gz)$", ""))
         .filter(p -> !p.path().equals(file.path()));
     if (plain.isEmpty()) {
-      return decompress(compressed.open(), file.path());
+      // No size to check the text against: at most INDEX_RATIO times the compressed index the Release lists.
+      long limit = Math.max(file.size(), 1) * INDEX_RATIO;
+      return Bounded.limit(decompress(compressed.open(), file.path()), limit, () -> uri + ": decompresses to more than "
+          + limit + " bytes (" + INDEX_RATIO + " times the " + file.size() + " bytes the Release gives)");
     }
     return Files.newInputStream(cache.get(plain.get().sha256(), plain.get().size(),
         () -> decompress(compressed.open(), file.path()), uri + " (decompressed)"));

@@ -104,6 +104,7 @@ public final class ContentCache {
         byte[] buf = new byte[1 << 16];
         int n;
         while ((n = in.read(buf)) >= 0) {
+          dev.imagepatch.pkg.io.Bounded.checkInterrupted(what);
           md.update(buf, 0, n);
           out.write(buf, 0, n);
           count += n;

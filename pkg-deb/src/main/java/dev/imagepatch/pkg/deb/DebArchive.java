@@ -1,5 +1,6 @@
 package dev.imagepatch.pkg.deb;
 
+import dev.imagepatch.pkg.io.Bounded;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -36,6 +37,12 @@ import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStre
 public final class DebArchive {
   private static final byte[] AR_MAGIC = "!<arch>\n".getBytes(StandardCharsets.US_ASCII);
   private static final long CONTROL_LIMIT = 64L << 20;
+  /** The most the control archive's files may hold together, decompressed: 128 MiB. */
+  public static final long CONTROL_TOTAL_LIMIT = 128L << 20;
+  /** The margin a data archive may unpack to beyond its Installed-Size: tar headers and padding. */
+  public static final long DATA_MARGIN = 64L << 20;
+  /** The most a data archive without an Installed-Size may unpack to: 4 GiB. */
+  public static final long DATA_LIMIT_WITHOUT_SIZE = 4L << 30;
 
   /** A member of the data archive, as the visitor sees it. */
   @FunctionalInterface
@@ -146,15 +153,34 @@ public final class DebArchive {
     }
   }
 
+  /**
+   * The most a control member may hold: {@code control} and {@code conffiles} 1 MiB,
+   * {@code md5sums} 64 MiB, any other (maintainer scripts, triggers, shlibs, symbols, templates) 16 MiB.
+   */
+  public static long controlMemberLimit(String name) {
+    return switch (name) {
+      case "control", "conffiles" -> 1L << 20;
+      case "md5sums" -> 64L << 20;
+      default -> 16L << 20;
+    };
+  }
+
   private static Map<String, ControlMember> readControl(InputStream member, String name, Path file)
       throws IOException {
     Map<String, ControlMember> out = new LinkedHashMap<>();
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(decompress(member, name, file), 512)) {
+    String what = file + ": " + name;
+    InputStream all = Bounded.limit(decompress(member, name, file), CONTROL_TOTAL_LIMIT,
+        () -> what + " unpacks to more than " + CONTROL_TOTAL_LIMIT + " bytes");
+    try (Bounded.HeaderGuard guard = new Bounded.HeaderGuard(all);
+         TarArchiveInputStream tar = new TarArchiveInputStream(guard, 512)) {
       TarArchiveEntry e;
-      while ((e = tar.getNextEntry()) != null) {
+      while ((e = guard.next(tar, Bounded.TAR_HEADER_LIMIT, what, tar::getNextEntry)) != null) {
         if (isRegularFile(e)) {
           String n = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
-          out.put(n, new ControlMember(tar.readAllBytes(), e.getMode() & 07777, e.getModTime().getTime() / 1000));
+          long limit = controlMemberLimit(n);
+          byte[] content = Bounded.readAll(tar, limit, () -> what + ": member " + n + " is larger than its limit of "
+              + limit + " bytes");
+          out.put(n, new ControlMember(content, e.getMode() & 07777, e.getModTime().getTime() / 1000));
         }
       }
     }
@@ -262,14 +288,36 @@ public final class DebArchive {
     return compression(dataMember, file);
   }
 
-  /** Streams the data archive's entries to {@code visitor}, in archive order. */
+  /**
+   * The most the data archive may unpack to: four times its {@code Installed-Size} (KiB, as dpkg
+   * counts it) and {@link #DATA_MARGIN}, or {@link #DATA_LIMIT_WITHOUT_SIZE} when it gives none.
+   */
+  public long dataLimit() {
+    String installed = control.get("Installed-Size").orElse("").strip();
+    if (!installed.matches("[0-9]{1,12}")) {
+      return DATA_LIMIT_WITHOUT_SIZE;
+    }
+    return Long.parseLong(installed) * 1024 * 4 + DATA_MARGIN;
+  }
+
+  /**
+   * Streams the data archive's entries to {@code visitor}, in archive order; an archive that
+   * unpacks to more than {@link #dataLimit()} fails, and reading stops when the thread is interrupted.
+   */
   public void readData(DataVisitor visitor) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       channel.position(dataOffset);
       InputStream raw = bounded(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16), dataSize);
-      try (TarArchiveInputStream tar = new TarArchiveInputStream(decompress(raw, dataMember, file), 512)) {
+      long limit = dataLimit();
+      String what = file + ": " + dataMember;
+      InputStream data = Bounded.limit(decompress(raw, dataMember, file), limit, () -> what + " unpacks to more than "
+          + limit + " bytes (Installed-Size: " + control.get("Installed-Size").orElse("none") + " KiB; the limit is"
+          + " four times the Installed-Size and " + DATA_MARGIN + " bytes, or " + DATA_LIMIT_WITHOUT_SIZE
+          + " without one)");
+      try (Bounded.HeaderGuard guard = new Bounded.HeaderGuard(data);
+           TarArchiveInputStream tar = new TarArchiveInputStream(guard, 512)) {
         TarArchiveEntry e;
-        while ((e = tar.getNextEntry()) != null) {
+        while ((e = guard.next(tar, Bounded.TAR_HEADER_LIMIT, what, tar::getNextEntry)) != null) {
           visitor.entry(e, tar);
         }
       }

@@ -1,0 +1,2 @@
+/** Bounded reading of untrusted archives: sizes, header sizes, disk spent, and interruption. */
+package dev.imagepatch.pkg.io;
