@@ -2,6 +2,7 @@ package dev.imagepatch.layer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -36,6 +37,26 @@ public final class MergedFilesystem {
   @FunctionalInterface
   public interface LayerStream {
     InputStream open() throws IOException;
+
+    /** What errors call the layer besides its place, e.g. "(sha256:...) of registry/repo"; empty: nothing. */
+    default String name() {
+      return "";
+    }
+
+    /** A stream whose errors name the layer {@code name}. */
+    static LayerStream named(String name, LayerStream stream) {
+      return new LayerStream() {
+        @Override
+        public InputStream open() throws IOException {
+          return stream.open();
+        }
+
+        @Override
+        public String name() {
+          return name;
+        }
+      };
+    }
   }
 
   private final Map<String, FsEntry> entries;
@@ -98,7 +119,8 @@ public final class MergedFilesystem {
     for (int i = layersBottomFirst.size() - 1; i >= 0; i--) {
       Set<String> layerHidden = new HashSet<>();
       Set<String> layerOpaque = new HashSet<>();
-      try (InputStream in = layersBottomFirst.get(i).open();
+      LayerStream layer = layersBottomFirst.get(i);
+      try (InputStream in = layer.open();
            TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
@@ -145,6 +167,15 @@ public final class MergedFilesystem {
             }
           }
         }
+        // The blob's digest and size are checked only at its end, past the tar's end marker; an
+        // unverified layer must fail the whole read before anything read from it is returned.
+        in.transferTo(OutputStream.nullOutputStream());
+      } catch (java.io.InterruptedIOException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        throw new IOException("layer " + (i + 1) + " of " + layersBottomFirst.size()
+            + (layer.name().isEmpty() ? "" : " " + layer.name()) + ": " + (e.getMessage() == null ? e : e.getMessage()),
+            e);
       }
       hidden.addAll(layerHidden);
       opaque.addAll(layerOpaque);

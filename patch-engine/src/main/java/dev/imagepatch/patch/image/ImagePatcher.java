@@ -79,6 +79,7 @@ final class ImagePatcher {
     if (report.isPresent()) {
       refuseUnpatchedFamily(run.families(), report.get());
     }
+    refuseNonLayers(src, manifest);
     boolean repatch = Repatch.isOurPatch(manifest, config);
     ImageSurgery.Image image = new ImageSurgery.Image(manifest, config);
     ImageSurgery.Image base = repatch ? ImageSurgery.dropTopLayer(image) : image;
@@ -233,16 +234,36 @@ final class ImagePatcher {
         throw new PatchException("the pushed manifest reads back as " + back.digest());
       }
     }
-    return MergedFilesystem.read(List.of(stream), needs.keep(), p -> false);
+    return MergedFilesystem.read(List.of(MergedFilesystem.LayerStream.named("(" + layer.digest() + ") of "
+        + target.describe() + ", read back", stream)), needs.keep(), p -> false);
   }
 
   private static List<MergedFilesystem.LayerStream> streams(ImageSource src, List<Descriptor> layers,
       AtomicLong bytesRead) {
     List<MergedFilesystem.LayerStream> out = new ArrayList<>();
     for (Descriptor d : layers) {
-      out.add(() -> Layers.uncompressed(new CountingInputStream(src.openBlob(d), bytesRead), d.mediaType()));
+      out.add(MergedFilesystem.LayerStream.named("(" + d.digest() + ") of " + src.describe(),
+          () -> Layers.uncompressed(new CountingInputStream(src.openBlob(d), bytesRead), d.mediaType())));
     }
     return out;
+  }
+
+  /**
+   * Before any layer is read: each layer descriptor must name a layer. A config (or any other blob)
+   * typed as a layer would otherwise be unpacked as a tar, or fail deep in a decompressor.
+   */
+  private static void refuseNonLayers(ImageSource src, Manifest manifest) throws PatchException {
+    List<Descriptor> layers = manifest.layers();
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor d = layers.get(i);
+      String which = "layer " + (i + 1) + " of " + layers.size() + " (" + d.digest() + ") of " + src.describe();
+      if (MediaTypes.layerCompression(d.mediaType()).isEmpty()) {
+        throw new PatchException(which + ": media type " + d.mediaType() + " is not a layer's");
+      }
+      if (d.digest().equals(manifest.config().digest())) {
+        throw new PatchException(which + ": the manifest names its config blob as a layer");
+      }
+    }
   }
 
   private static String layerMediaType(Manifest manifest, PatchRequest.Compression c) throws PatchException {
