@@ -3,6 +3,7 @@ package dev.imagepatch.patch;
 import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
+import dev.imagepatch.oci.IndexLimits;
 import dev.imagepatch.oci.Platform;
 import dev.imagepatch.report.Report;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ public final class PatchRequest {
   private final Instant now;
   private final PatchListener listener;
   private final Duration timeout;
+  private final IndexLimits indexLimits;
 
   private PatchRequest(Builder b) {
     this.source = Objects.requireNonNull(b.source, "source");
@@ -60,6 +62,7 @@ public final class PatchRequest {
     this.now = b.now;
     this.listener = b.listener;
     this.timeout = b.timeout;
+    this.indexLimits = b.indexLimits;
     if (target == null && !dryRun) {
       throw new IllegalArgumentException("a patch needs a target (a registry repository or an OCI layout) unless it"
           + " is a dry run");
@@ -97,6 +100,7 @@ public final class PatchRequest {
     private Long sourceDateEpoch;
     private Instant now = Instant.now();
     private Duration timeout;
+    private IndexLimits indexLimits = IndexLimits.DEFAULT;
     private PatchListener listener = PatchListener.silent();
 
     private Builder(ImageSource source, String reference) {
@@ -150,6 +154,12 @@ public final class PatchRequest {
         throw new IllegalArgumentException("the timeout must be positive: " + limit);
       }
       this.timeout = limit;
+      return this;
+    }
+
+    /** How deep indexes may nest and how many entries one may list (default {@link IndexLimits#DEFAULT}). */
+    public Builder indexLimits(IndexLimits limits) {
+      this.indexLimits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 
@@ -272,6 +282,10 @@ public final class PatchRequest {
 
   static String key(Report report) {
     return dev.imagepatch.report.Reports.platformKey(report).orElse("");
+  }
+
+  public IndexLimits indexLimits() {
+    return indexLimits;
   }
 
   public boolean ignoreErrors() {

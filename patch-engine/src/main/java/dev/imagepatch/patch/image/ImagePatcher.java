@@ -109,6 +109,9 @@ final class ImagePatcher {
     } else {
       requests.addAll(session.updateAll());
     }
+    // What --ignore-errors left out is told with the result, never silently dropped.
+    List<String> skipped = plan == null ? List.of() : plan.skipped().stream()
+        .map(sk -> "report entry " + sk.name() + " skipped (ignore-errors): " + sk.reason()).toList();
     List<PatchResult.NoFix> noFix = plan == null ? List.of() : plan.noFix().stream()
         .map(n -> new PatchResult.NoFix(n.name(), n.installedVersion(), n.vulnerabilities())).toList();
     Map<String, Request> byName = new LinkedHashMap<>();
@@ -122,7 +125,7 @@ final class ImagePatcher {
         out.step("already up to date: the patch layer holds every fix asked for");
         Verifier v = Verifier.check(plan, withEarlier, order);
         return new PatchResult(manifest.digest(), Optional.empty(), Optional.empty(), List.of(), v.fixed(),
-            v.stillVulnerable(), noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
+            v.stillVulnerable(), noFix, skipped, List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
       }
       Repatch.keepEarlier(session.installed(), withEarlier, byName, order);
     }
@@ -131,7 +134,7 @@ final class ImagePatcher {
       out.step("nothing to change: every fixable vulnerability is already fixed");
       Verifier v = Verifier.check(plan, session.installed(), order);
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.empty(), changes, v.fixed(), List.of(),
-          noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
+          noFix, skipped, List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
     }
 
     long epoch = req.sourceDateEpoch().orElseGet(() -> created(config));
@@ -171,7 +174,7 @@ final class ImagePatcher {
     }
     if (req.dryRun()) {
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.of(layerDescriptor), changes, List.of(),
-          List.of(), noFix, layer.notes(), notRun, entries, bytesRead.get(), 0).patchedWith(family.packageManager());
+          List.of(), noFix, concat(skipped, layer.notes()), notRun, entries, bytesRead.get(), 0).patchedWith(family.packageManager());
     }
     ImageTarget target = req.target().orElseThrow();
     long uploaded = Publisher.push(src, target, patched, blob, layerDescriptor, tag, out);
@@ -180,7 +183,8 @@ final class ImagePatcher {
     Verifier v = Verifier.check(plan, session.installedWith(readBack(target, patched, blob, layerDescriptor,
         needs)), order);
     return new PatchResult(manifest.digest(), Optional.of(patched.manifest().descriptor()), Optional.of(layerDescriptor),
-        changes, v.fixed(), v.stillVulnerable(), noFix, layer.notes(), notRun, entries, bytesRead.get(), uploaded)
+        changes, v.fixed(), v.stillVulnerable(), noFix, concat(skipped, layer.notes()), notRun, entries, bytesRead.get(),
+        uploaded)
         .patchedWith(family.packageManager());
   }
 
@@ -264,6 +268,12 @@ final class ImagePatcher {
         throw new PatchException(which + ": the manifest names its config blob as a layer");
       }
     }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   private static String layerMediaType(Manifest manifest, PatchRequest.Compression c) throws PatchException {
