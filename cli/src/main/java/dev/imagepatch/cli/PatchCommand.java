@@ -290,6 +290,7 @@ final class PatchCommand extends RegistryCommand {
           pn.set("fixed", json.valueToTree(p.fixed()));
           pn.set("stillVulnerable", json.valueToTree(p.stillVulnerable()));
           pn.set("noFix", json.valueToTree(p.noFix()));
+          pn.set("notes", json.valueToTree(p.notes()));
         }
         node.set("passedThrough", json.valueToTree(r.passedThrough()));
       }
