@@ -1,15 +1,12 @@
 package dev.imagepatch.patch.hostile;
 
 import static dev.imagepatch.patch.testing.DebBuilder.hello;
-import static dev.imagepatch.patch.testing.FixtureReports.finding;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagepatch.oci.Descriptor;
-import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
 import dev.imagepatch.oci.copy.ImageCopier;
@@ -24,7 +21,6 @@ import dev.imagepatch.patch.Patcher;
 import dev.imagepatch.patch.testing.DebBuilder;
 import dev.imagepatch.patch.testing.FixtureAptRepository;
 import dev.imagepatch.patch.testing.FixtureImages;
-import dev.imagepatch.patch.testing.FixtureReports;
 import dev.imagepatch.report.Report;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,21 +46,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UnverifiedLayerTest {
   static final DebBuilder HELLO_1 = hello("1.0-1", "amd64");
-  static final DebBuilder HELLO_2 = hello("1.0-2", "amd64");
 
   @TempDir
   static Path work;
   @RegisterExtension
   static final FixtureAptRepository repo = FixtureAptRepository.start();
-  @RegisterExtension
-  static final RegistryExtension registry = RegistryExtension.open();
   static Report report;
 
   @BeforeAll
   static void serve() throws Exception {
-    repo.publish("bookworm", HELLO_2);
-    report = FixtureReports.debian("amd64", finding("CVE-2024-67890", "hello", "1.0-1", "1.0-2"));
+    repo.publish("bookworm", hello("1.0-2", "amd64"));
+    report = HostileCase.report();
   }
+  @RegisterExtension
+  static final RegistryExtension registry = RegistryExtension.open();
 
   /** A layout holding the good image as "12", and the bytes of a same-sized layer injecting a package. */
   record Hostile(OciLayout layout, Manifest manifest, Descriptor layer, byte[] injected) {
@@ -112,24 +107,11 @@ class UnverifiedLayerTest {
     return new Hostile(layout, manifest, layer, Arrays.copyOf(injected, (int) layer.size()));
   }
 
-  /** Patches {@code tag} of {@code source}; expects a refusal naming each of {@code expected}, nothing written. */
-  static void assertRefused(ImageSource source, String tag, OciLayout target,
-      UnaryOperator<PatchRequest.Builder> options, String... expected) throws Exception {
-    Map<String, String> before = FixtureImages.snapshot(target);
-    PatchRequest request = options.apply(PatchRequest.builder(source, tag, report).target(target, "12-patched")
-        .cacheDirectory(work.resolve("cache"))).build();
-    PatchException e = assertThrows(PatchException.class, () -> Patcher.create().patch(request));
-    for (String part : expected) {
-      assertTrue(e.getMessage().contains(part), "'" + part + "' in: " + e.getMessage());
-    }
-    assertEquals(before, FixtureImages.snapshot(target), "nothing written");
-  }
-
   @Test
   void aLayoutLayerWithAnotherDigestIsRefusedBeforeUse() throws Exception {
     Hostile h = hostile("layout");
     h.swapInLayout();
-    assertRefused(h.layout(), "12", h.layout(), b -> b, "layer 1 of 1 (" + h.layer().digest() + ")",
+    HostileCase.assertRefused(h.layout(), "12", h.layout(), report, work.resolve("cache"), b -> b, "layer 1 of 1 (" + h.layer().digest() + ")",
         h.layout().describe(), "content hashes to sha256:", "expected " + h.layer().digest());
   }
 
@@ -149,9 +131,9 @@ class UnverifiedLayerTest {
     Hostile h = hostile("sizes");
     h.resize("plus1000", s -> s + 1000);
     h.resize("huge", s -> 1L << 62);
-    assertRefused(h.layout(), "plus1000", h.layout(), b -> b, "layer 1 of 1 (" + h.layer().digest() + ")",
+    HostileCase.assertRefused(h.layout(), "plus1000", h.layout(), report, work.resolve("cache"), b -> b, "layer 1 of 1 (" + h.layer().digest() + ")",
         "expected " + (h.layer().size() + 1000) + " bytes, got " + h.layer().size());
-    assertRefused(h.layout(), "huge", h.layout(), b -> b, "layer 1 of 1 (" + h.layer().digest() + ")",
+    HostileCase.assertRefused(h.layout(), "huge", h.layout(), report, work.resolve("cache"), b -> b, "layer 1 of 1 (" + h.layer().digest() + ")",
         "expected " + (1L << 62) + " bytes, got " + h.layer().size());
   }
 
@@ -159,7 +141,7 @@ class UnverifiedLayerTest {
   void aDescriptorSizeTooSmallFailsAtOnceNamingTheLayer() throws Exception {
     Hostile h = hostile("small");
     h.resize("minus1000", s -> s - 1000);
-    assertRefused(h.layout(), "minus1000", h.layout(), b -> b, "layer 1 of 1 (" + h.layer().digest() + ") of "
+    HostileCase.assertRefused(h.layout(), "minus1000", h.layout(), report, work.resolve("cache"), b -> b, "layer 1 of 1 (" + h.layer().digest() + ") of "
         + h.layout().describe(), "more than the expected " + (h.layer().size() - 1000) + " bytes");
   }
 
@@ -168,7 +150,7 @@ class UnverifiedLayerTest {
     Hostile h = hostile("truncated");
     Path blob = h.layout().root().resolve("blobs/sha256/" + h.layer().digest().hex());
     Files.write(blob, Arrays.copyOf(Files.readAllBytes(blob), (int) h.layer().size() / 2));
-    assertRefused(h.layout(), "12", h.layout(), b -> b, "layer 1 of 1 (" + h.layer().digest() + ") of "
+    HostileCase.assertRefused(h.layout(), "12", h.layout(), report, work.resolve("cache"), b -> b, "layer 1 of 1 (" + h.layer().digest() + ") of "
         + h.layout().describe() + ": ");
   }
 
@@ -179,9 +161,9 @@ class UnverifiedLayerTest {
     h.layout().putManifest(Manifest.create(MediaTypes.OCI_MANIFEST, config, List.of(h.layer(), config)), "typed");
     h.layout().putManifest(Manifest.create(MediaTypes.OCI_MANIFEST, config, List.of(h.layer(),
         Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, config.digest(), config.size()))), "renamed");
-    assertRefused(h.layout(), "typed", h.layout(), b -> b, "layer 2 of 2 (" + config.digest() + ")",
+    HostileCase.assertRefused(h.layout(), "typed", h.layout(), report, work.resolve("cache"), b -> b, "layer 2 of 2 (" + config.digest() + ")",
         "media type " + MediaTypes.OCI_CONFIG + " is not a layer's");
-    assertRefused(h.layout(), "renamed", h.layout(), b -> b, "layer 2 of 2 (" + config.digest() + ")",
+    HostileCase.assertRefused(h.layout(), "renamed", h.layout(), report, work.resolve("cache"), b -> b, "layer 2 of 2 (" + config.digest() + ")",
         "names its config blob as a layer");
   }
 
