@@ -248,7 +248,7 @@ final class PatchCommand extends RegistryCommand {
     err.flush();
   }
 
-  private void print(PrintWriter out, PatchResult r, String where) throws Exception {
+  void print(PrintWriter out, PatchResult r, String where) throws Exception {
     if (summary == Summary.table && !r.platforms().isEmpty()) {
       out.printf("%s %s -> %s%s%n", r.upToDate() ? "Up to date:" : dryRun ? "Would patch" : "Patched index", image,
           where, r.patched().map(d -> " (" + d + ")").orElse(""));
