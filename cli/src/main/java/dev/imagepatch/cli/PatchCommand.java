@@ -248,7 +248,7 @@ final class PatchCommand extends RegistryCommand {
     err.flush();
   }
 
-  private void print(PrintWriter out, PatchResult r, String where) throws Exception {
+  void print(PrintWriter out, PatchResult r, String where) throws Exception {
     if (summary == Summary.table && !r.platforms().isEmpty()) {
       out.printf("%s %s -> %s%s%n", r.upToDate() ? "Up to date:" : dryRun ? "Would patch" : "Patched index", image,
           where, r.patched().map(d -> " (" + d + ")").orElse(""));
@@ -290,6 +290,7 @@ final class PatchCommand extends RegistryCommand {
           pn.set("fixed", json.valueToTree(p.fixed()));
           pn.set("stillVulnerable", json.valueToTree(p.stillVulnerable()));
           pn.set("noFix", json.valueToTree(p.noFix()));
+          pn.set("notes", json.valueToTree(p.notes()));
         }
         node.set("passedThrough", json.valueToTree(r.passedThrough()));
       }

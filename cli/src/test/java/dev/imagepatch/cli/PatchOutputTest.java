@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** What `imagepatch patch` prints of the maintainer scripts it did not run, and of a wrong command line. */
+/**
+ * What `imagepatch patch` prints of the maintainer scripts it did not run, of what --ignore-errors
+ * left out, and of a wrong command line.
+ */
 class PatchOutputTest {
   /** A result with these notes; those written as scripts not run become {@link ScriptNotRun} values. */
   private static PatchResult result(List<String> notes) {
@@ -88,5 +91,25 @@ class PatchOutputTest {
     CliRun r = CliRun.of("patch", "--help");
     assertEquals(0, r.code());
     assertTrue(r.out().contains("--verbose"), r.out());
+  }
+
+  /** What --ignore-errors left out, report entries and failed platforms, is in both summaries. */
+  @Test
+  void whatIgnoreErrorsLeftOutIsInTheSummary() throws Exception {
+    String skipped = "report entry broken skipped (ignore-errors): invalid version";
+    PatchResult platform = result(List.of(skipped)).forPlatform("amd64");
+    PatchResult index = new PatchResult(Digest.sha256("index".getBytes(StandardCharsets.UTF_8)), Optional.empty(),
+        Optional.empty(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0,
+        Optional.empty(), List.of(platform), List.of("linux/arm64: no candidate (failed, left unpatched)"),
+        Optional.empty());
+    PatchCommand command = new PatchCommand();
+    command.image = "oci:/x:12";
+    for (PatchCommand.Summary summary : PatchCommand.Summary.values()) {
+      command.summary = summary;
+      java.io.StringWriter out = new java.io.StringWriter();
+      command.print(new java.io.PrintWriter(out), index, "oci:/y");
+      assertTrue(out.toString().contains(skipped), summary + ": " + out);
+      assertTrue(out.toString().contains("linux/arm64: no candidate (failed, left unpatched)"), summary + ": " + out);
+    }
   }
 }

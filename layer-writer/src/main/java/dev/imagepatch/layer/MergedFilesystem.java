@@ -4,6 +4,7 @@ import dev.imagepatch.pkg.io.Bounded;
 import dev.imagepatch.pkg.io.DiskBudget;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -44,6 +45,26 @@ public final class MergedFilesystem {
   @FunctionalInterface
   public interface LayerStream {
     InputStream open() throws IOException;
+
+    /** What errors call the layer besides its place, e.g. "(sha256:...) of registry/repo"; empty: nothing. */
+    default String name() {
+      return "";
+    }
+
+    /** A stream whose errors name the layer {@code name}. */
+    static LayerStream named(String name, LayerStream stream) {
+      return new LayerStream() {
+        @Override
+        public InputStream open() throws IOException {
+          return stream.open();
+        }
+
+        @Override
+        public String name() {
+          return name;
+        }
+      };
+    }
   }
 
   private final Map<String, FsEntry> entries;
@@ -119,8 +140,9 @@ public final class MergedFilesystem {
     for (int i = layersBottomFirst.size() - 1; i >= 0; i--) {
       Set<String> layerHidden = new HashSet<>();
       Set<String> layerOpaque = new HashSet<>();
+      LayerStream stream = layersBottomFirst.get(i);
       String layer = "layer " + (i + 1) + " of " + layersBottomFirst.size();
-      try (InputStream in = layersBottomFirst.get(i).open();
+      try (InputStream in = stream.open();
            Bounded.HeaderGuard guard = new Bounded.HeaderGuard(in);
            TarArchiveInputStream tar = new TarArchiveInputStream(guard)) {
         TarArchiveEntry e;
@@ -178,6 +200,17 @@ public final class MergedFilesystem {
             }
           }
         }
+        // The blob's digest and size are checked only at its end, past the tar's end marker; an
+        // unverified layer must fail the whole read before anything read from it is returned.
+        in.transferTo(OutputStream.nullOutputStream());
+      } catch (java.io.InterruptedIOException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        // Every error names the layer once, with its digest and source when the stream knows them.
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        String named = layer + (stream.name().isEmpty() ? "" : " " + stream.name());
+        throw new IOException(message.startsWith(layer + ":") ? named + message.substring(layer.length())
+            : named + ": " + message, e);
       }
       hidden.addAll(layerHidden);
       opaque.addAll(layerOpaque);

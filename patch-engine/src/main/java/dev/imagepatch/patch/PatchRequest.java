@@ -3,6 +3,7 @@ package dev.imagepatch.patch;
 import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
+import dev.imagepatch.oci.IndexLimits;
 import dev.imagepatch.oci.Platform;
 import dev.imagepatch.report.Report;
 import dev.imagepatch.pkg.io.DiskBudget;
@@ -41,6 +42,7 @@ public final class PatchRequest {
   private final PatchListener listener;
   private final Duration timeout;
   private final long maxTempBytes;
+  private final IndexLimits indexLimits;
 
   private PatchRequest(Builder b) {
     this.source = Objects.requireNonNull(b.source, "source");
@@ -63,6 +65,7 @@ public final class PatchRequest {
     this.listener = b.listener;
     this.timeout = b.timeout;
     this.maxTempBytes = b.maxTempBytes;
+    this.indexLimits = b.indexLimits;
     if (target == null && !dryRun) {
       throw new IllegalArgumentException("a patch needs a target (a registry repository or an OCI layout) unless it"
           + " is a dry run");
@@ -101,6 +104,7 @@ public final class PatchRequest {
     private Instant now = Instant.now();
     private Duration timeout;
     private long maxTempBytes = Long.getLong("imagepatch.maxTempBytes", DiskBudget.DEFAULT_LIMIT);
+    private IndexLimits indexLimits = IndexLimits.DEFAULT;
     private PatchListener listener = PatchListener.silent();
 
     private Builder(ImageSource source, String reference) {
@@ -167,6 +171,12 @@ public final class PatchRequest {
         throw new IllegalArgumentException("the temporary-file limit must be positive: " + limit);
       }
       this.maxTempBytes = limit;
+      return this;
+    }
+
+    /** How deep indexes may nest and how many entries one may list (default {@link IndexLimits#DEFAULT}). */
+    public Builder indexLimits(IndexLimits limits) {
+      this.indexLimits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 
@@ -289,6 +299,10 @@ public final class PatchRequest {
 
   static String key(Report report) {
     return dev.imagepatch.report.Reports.platformKey(report).orElse("");
+  }
+
+  public IndexLimits indexLimits() {
+    return indexLimits;
   }
 
   public boolean ignoreErrors() {

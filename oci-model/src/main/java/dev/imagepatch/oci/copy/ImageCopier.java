@@ -6,6 +6,7 @@ import dev.imagepatch.oci.ImageSource;
 import dev.imagepatch.oci.ImageTarget;
 import dev.imagepatch.oci.ImageTarget.BlobOutcome;
 import dev.imagepatch.oci.Index;
+import dev.imagepatch.oci.IndexLimits;
 import dev.imagepatch.oci.InvalidDocumentException;
 import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.Manifest;
@@ -15,9 +16,11 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,18 +45,25 @@ public final class ImageCopier {
 
   private final int concurrency;
   private final Listener listener;
+  private final IndexLimits limits;
 
-  private ImageCopier(int concurrency, Listener listener) {
+  private ImageCopier(int concurrency, Listener listener, IndexLimits limits) {
     this.concurrency = concurrency;
     this.listener = listener;
+    this.limits = limits;
   }
 
-  /** A copier moving up to {@code concurrency} blobs at once. */
+  /** A copier moving up to {@code concurrency} blobs at once, within {@link IndexLimits#DEFAULT}. */
   public static ImageCopier create(int concurrency, Listener listener) {
     if (concurrency < 1) {
       throw new IllegalArgumentException("concurrency must be at least 1");
     }
-    return new ImageCopier(concurrency, listener);
+    return new ImageCopier(concurrency, listener, IndexLimits.DEFAULT);
+  }
+
+  /** The same copier, refusing indexes beyond {@code limits}. */
+  public ImageCopier withLimits(IndexLimits limits) {
+    return new ImageCopier(concurrency, listener, limits);
   }
 
   /**
@@ -68,7 +78,7 @@ public final class ImageCopier {
       return t;
     });
     try {
-      new Run(from, to, pool).document(root, tag);
+      new Run(from, to, pool).document(root, tag, 1);
     } finally {
       pool.shutdownNow();
     }
@@ -81,6 +91,7 @@ public final class ImageCopier {
     private final ImageTarget to;
     private final ExecutorService pool;
     private final Map<Digest, Future<?>> blobs = new ConcurrentHashMap<>();
+    private final Set<Digest> children = new HashSet<>();
 
     Run(ImageSource from, ImageTarget to, ExecutorService pool) {
       this.from = from;
@@ -88,14 +99,18 @@ public final class ImageCopier {
       this.pool = pool;
     }
 
-    void document(JsonDocument doc, String tag) throws IOException {
+    void document(JsonDocument doc, String tag, int depth) throws IOException {
       if (doc instanceof Index index) {
+        limits.check(index, depth, from.describe());
         for (Descriptor child : index.manifests()) {
           if (!MediaTypes.isIndex(child.mediaType()) && !MediaTypes.isManifest(child.mediaType())) {
             throw new InvalidDocumentException("index " + index.digest() + " lists " + child
                 + ", which is neither a manifest nor an index");
           }
-          document(from.fetchManifest(child.digest().toString()), null);
+          // An index may name a child many times (or many indexes one child): copied once.
+          if (children.add(child.digest())) {
+            document(from.fetchManifest(child.digest().toString()), null, depth + 1);
+          }
         }
       } else {
         Manifest manifest = (Manifest) doc;

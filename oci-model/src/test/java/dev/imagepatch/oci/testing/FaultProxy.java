@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * A loopback HTTP proxy in front of a real registry that injects faults on request: answer the
- * next N matching requests with a status (500, 429 with Retry-After, ...), or flip a byte in blob
- * bodies. Everything else is forwarded as it is, streaming both ways.
+ * next N matching requests with a status (500, 429 with Retry-After, ...), flip a byte in blob
+ * bodies, or serve other content for a blob. Everything else is forwarded as it is, streaming both ways.
  */
 public final class FaultProxy implements AutoCloseable {
   private static final Set<String> HOP_HEADERS =
@@ -39,6 +39,7 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final List<String> seen = new CopyOnWriteArrayList<>();
   private volatile boolean corruptBlobs;
+  private final Map<String, byte[]> substitutes = new java.util.concurrent.ConcurrentHashMap<>();
 
   private FaultProxy(String upstream) throws IOException {
     this.upstream = upstream;
@@ -67,6 +68,11 @@ public final class FaultProxy implements AutoCloseable {
     this.corruptBlobs = corrupt;
   }
 
+  /** Every GET of the blob {@code digest} answers {@code body} instead, as a hostile registry would. */
+  public void replaceBlob(String digest, byte[] body) {
+    substitutes.put(digest, body);
+  }
+
   /** How many requests matching method and path have arrived. */
   public long count(String method, String pathRegex) {
     Pattern p = Pattern.compile(pathRegex);
@@ -89,6 +95,13 @@ public final class FaultProxy implements AutoCloseable {
           exchange.getResponseBody().write(body);
           return;
         }
+      }
+      byte[] substitute = method.equals("GET") && path.contains("/blobs/")
+          ? substitutes.get(path.substring(path.lastIndexOf('/') + 1)) : null;
+      if (substitute != null) {
+        exchange.sendResponseHeaders(200, substitute.length);
+        exchange.getResponseBody().write(substitute);
+        return;
       }
       forward(exchange, method, path);
     } catch (Exception e) {

@@ -79,6 +79,7 @@ final class ImagePatcher {
     if (report.isPresent()) {
       refuseUnpatchedFamily(run.families(), report.get());
     }
+    refuseNonLayers(src, manifest);
     boolean repatch = Repatch.isOurPatch(manifest, config);
     ImageSurgery.Image image = new ImageSurgery.Image(manifest, config);
     ImageSurgery.Image base = repatch ? ImageSurgery.dropTopLayer(image) : image;
@@ -108,6 +109,9 @@ final class ImagePatcher {
     } else {
       requests.addAll(session.updateAll());
     }
+    // What --ignore-errors left out is told with the result, never silently dropped.
+    List<String> skipped = plan == null ? List.of() : plan.skipped().stream()
+        .map(sk -> "report entry " + sk.name() + " skipped (ignore-errors): " + sk.reason()).toList();
     List<PatchResult.NoFix> noFix = plan == null ? List.of() : plan.noFix().stream()
         .map(n -> new PatchResult.NoFix(n.name(), n.installedVersion(), n.vulnerabilities())).toList();
     Map<String, Request> byName = new LinkedHashMap<>();
@@ -121,7 +125,7 @@ final class ImagePatcher {
         out.step("already up to date: the patch layer holds every fix asked for");
         Verifier v = Verifier.check(plan, withEarlier, order);
         return new PatchResult(manifest.digest(), Optional.empty(), Optional.empty(), List.of(), v.fixed(),
-            v.stillVulnerable(), noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
+            v.stillVulnerable(), noFix, skipped, List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
       }
       Repatch.keepEarlier(session.installed(), withEarlier, byName, order);
     }
@@ -130,7 +134,7 @@ final class ImagePatcher {
       out.step("nothing to change: every fixable vulnerability is already fixed");
       Verifier v = Verifier.check(plan, session.installed(), order);
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.empty(), changes, v.fixed(), List.of(),
-          noFix, List.of(), List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
+          noFix, skipped, List.of(), List.of(), bytesRead.get(), 0).patchedWith(family.packageManager());
     }
 
     long epoch = req.sourceDateEpoch().orElseGet(() -> created(config));
@@ -171,7 +175,7 @@ final class ImagePatcher {
     }
     if (req.dryRun()) {
       return new PatchResult(manifest.digest(), Optional.empty(), Optional.of(layerDescriptor), changes, List.of(),
-          List.of(), noFix, layer.notes(), notRun, entries, bytesRead.get(), 0).patchedWith(family.packageManager());
+          List.of(), noFix, concat(skipped, layer.notes()), notRun, entries, bytesRead.get(), 0).patchedWith(family.packageManager());
     }
     ImageTarget target = req.target().orElseThrow();
     long uploaded = Publisher.push(src, target, patched, blob, layerDescriptor, tag, out);
@@ -180,7 +184,8 @@ final class ImagePatcher {
     Verifier v = Verifier.check(plan, session.installedWith(readBack(target, patched, blob, layerDescriptor,
         needs)), order);
     return new PatchResult(manifest.digest(), Optional.of(patched.manifest().descriptor()), Optional.of(layerDescriptor),
-        changes, v.fixed(), v.stillVulnerable(), noFix, layer.notes(), notRun, entries, bytesRead.get(), uploaded)
+        changes, v.fixed(), v.stillVulnerable(), noFix, concat(skipped, layer.notes()), notRun, entries, bytesRead.get(),
+        uploaded)
         .patchedWith(family.packageManager());
   }
 
@@ -234,15 +239,41 @@ final class ImagePatcher {
         throw new PatchException("the pushed manifest reads back as " + back.digest());
       }
     }
-    return MergedFilesystem.read(List.of(stream), needs.keep(), p -> false);
+    return MergedFilesystem.read(List.of(MergedFilesystem.LayerStream.named("(" + layer.digest() + ") of "
+        + target.describe() + ", read back", stream)), needs.keep(), p -> false);
   }
 
   private static List<MergedFilesystem.LayerStream> streams(ImageSource src, List<Descriptor> layers,
       AtomicLong bytesRead) {
     List<MergedFilesystem.LayerStream> out = new ArrayList<>();
     for (Descriptor d : layers) {
-      out.add(() -> Layers.uncompressed(new CountingInputStream(src.openBlob(d), bytesRead), d.mediaType()));
+      out.add(MergedFilesystem.LayerStream.named("(" + d.digest() + ") of " + src.describe(),
+          () -> Layers.uncompressed(new CountingInputStream(src.openBlob(d), bytesRead), d.mediaType())));
     }
+    return out;
+  }
+
+  /**
+   * Before any layer is read: each layer descriptor must name a layer. A config (or any other blob)
+   * typed as a layer would otherwise be unpacked as a tar, or fail deep in a decompressor.
+   */
+  private static void refuseNonLayers(ImageSource src, Manifest manifest) throws PatchException {
+    List<Descriptor> layers = manifest.layers();
+    for (int i = 0; i < layers.size(); i++) {
+      Descriptor d = layers.get(i);
+      String which = "layer " + (i + 1) + " of " + layers.size() + " (" + d.digest() + ") of " + src.describe();
+      if (MediaTypes.layerCompression(d.mediaType()).isEmpty()) {
+        throw new PatchException(which + ": media type " + d.mediaType() + " is not a layer's");
+      }
+      if (d.digest().equals(manifest.config().digest())) {
+        throw new PatchException(which + ": the manifest names its config blob as a layer");
+      }
+    }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
     return out;
   }
 

@@ -37,7 +37,9 @@ final class IndexPatcher {
   static PatchResult patch(NativeBackend.Run run, Index index) throws IOException, PatchException {
     PatchRequest req = run.req();
     ImageSource src = req.source();
+    req.indexLimits().check(index, 1, src.describe());
     List<String> passed = new ArrayList<>();
+    Set<Digest> submitted = new java.util.HashSet<>();
     Map<Descriptor, java.util.concurrent.Future<PatchResult>> jobs = new LinkedHashMap<>();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(req.concurrency());
     try {
@@ -59,6 +61,10 @@ final class IndexPatcher {
         }
         if (why != null) {
           passed.add(entry.digest() + " " + platform.map(Platform::toString).orElse("") + ": " + why);
+          continue;
+        }
+        // An index may name one child many times: patched once, every entry naming it replaced.
+        if (!submitted.add(entry.digest())) {
           continue;
         }
         String key = platform.get().cpu().key();
@@ -125,9 +131,10 @@ final class IndexPatcher {
       if (changed && !req.dryRun()) {
         // What passes through must be in the target too (another repository, an OCI layout): copied, or
         // found there already, before the index that names it.
-        ImageCopier copier = ImageCopier.create(4, new ImageCopier.Listener() {});
+        ImageCopier copier = ImageCopier.create(4, new ImageCopier.Listener() {}).withLimits(req.indexLimits());
+        Set<Digest> copied = new java.util.HashSet<>();
         for (Descriptor entry : entries) {
-          if (!replaced.contains(entry.digest()) && patched.values().stream()
+          if (!replaced.contains(entry.digest()) && copied.add(entry.digest()) && patched.values().stream()
               .noneMatch(r -> r.manifest().map(d -> d.digest().equals(entry.digest())).orElse(false))) {
             copier.copy(src, entry.digest().toString(), req.target().get(), null);
           }
