@@ -53,6 +53,9 @@ public final class Json {
           + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new InvalidDocumentException(source + ": unreadable JSON: " + e.getMessage(), e);
+    } catch (NumberFormatException e) {
+      // Jackson refuses a decimal it cannot hold exactly (an exponent like 7e7777777777) this way.
+      throw new InvalidDocumentException(source + ": invalid JSON: " + e.getMessage(), e);
     }
     if (node == null || node.isMissingNode()) {
       throw new InvalidDocumentException(source + ": empty document");

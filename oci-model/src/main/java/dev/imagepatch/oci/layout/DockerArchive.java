@@ -56,6 +56,8 @@ public final class DockerArchive implements ImageSource {
       manifest = Json.MAPPER.readTree(readSmall("manifest.json", 16 << 20));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new InvalidDocumentException(file + ":manifest.json: invalid JSON: " + e.getOriginalMessage(), e);
+    } catch (NumberFormatException e) { // a decimal too large to hold exactly, as in Json.readObject
+      throw new InvalidDocumentException(file + ":manifest.json: invalid JSON: " + e.getMessage(), e);
     }
     if (!(manifest instanceof ArrayNode list) || list.isEmpty()) {
       throw new InvalidDocumentException(file + ": manifest.json is not a non-empty array");
