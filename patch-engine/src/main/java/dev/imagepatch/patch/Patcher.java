@@ -52,9 +52,9 @@ public final class Patcher {
   public PatchResult patch(PatchRequest request) throws PatchException {
     Optional<Duration> timeout = request.timeout();
     if (timeout.isEmpty()) {
-      return backend.patch(request);
+      return run(request);
     }
-    FutureTask<PatchResult> task = new FutureTask<>(() -> backend.patch(request));
+    FutureTask<PatchResult> task = new FutureTask<>(() -> run(request));
     Thread worker = new Thread(task, "imagepatch-patch");
     worker.setDaemon(true);
     worker.start();
@@ -78,6 +78,19 @@ public final class Patcher {
       worker.interrupt();
       Thread.currentThread().interrupt();
       throw new PatchException("the patch was interrupted", e);
+    }
+  }
+
+  /**
+   * Bad input found inside an image, a package or a repository (an invalid version, a malformed
+   * field) is a failed patch, not a wrong call: callers such as the CLI keep their usage errors
+   * for what they were given themselves.
+   */
+  private PatchResult run(PatchRequest request) throws PatchException {
+    try {
+      return backend.patch(request);
+    } catch (IllegalArgumentException e) {
+      throw new PatchException(String.valueOf(e.getMessage()), e);
     }
   }
 

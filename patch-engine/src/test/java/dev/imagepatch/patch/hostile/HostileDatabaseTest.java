@@ -45,4 +45,18 @@ class HostileDatabaseTest {
     evil.controlInDeb(evil.control().replace("Architecture: amd64\n", "Architecture: ../../../tmp/x\nMulti-Arch: same\n"));
     assertRefused(work, serving(repo, "arch-slash", evil), report("1.0-2"), "hello", "../../../tmp/x", "Architecture");
   }
+
+  /** An invalid version is bad input from the repository, a patch failure (exit 1), never a usage error. */
+  @Test
+  void anInvalidVersionInThePackageIsAPatchFailure() throws Exception {
+    DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
+    evil.controlInDeb(evil.control().replace("Version: 1.0-2\n", "Version: 1.0-2!\n"));
+    assertRefused(work, serving(repo, "bad-version", evil), report("1.0-2"), "hello", "1.0-2!");
+  }
+
+  @Test
+  void anInvalidVersionInTheIndexIsAPatchFailure() throws Exception {
+    assertRefused(work, serving(repo, "bad-index-version", DebBuilder.hello("1.0-2!", "amd64")), report("1.0-2"),
+        "1.0-2!");
+  }
 }
