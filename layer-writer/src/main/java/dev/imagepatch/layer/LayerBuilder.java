@@ -64,6 +64,10 @@ public final class LayerBuilder {
     String p = FsEntry.normalize(path);
     String parent = FsEntry.parent(p);
     String name = p.substring(p.lastIndexOf('/') + 1);
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || SafePath.problem(p).isPresent()) {
+      // A whiteout of ".." would hide a parent directory: refused whoever asked for it.
+      throw new IllegalArgumentException("layer whiteout of " + SafePath.printable(path) + ": not a path in the root");
+    }
     String wh = (parent == null || parent.isEmpty() ? "" : parent + "/") + ".wh." + name;
     return put(new FsEntry(wh, FsEntry.Type.FILE, 0644, 0, 0, 0, null, 0), InputStream::nullInputStream);
   }

@@ -148,6 +148,10 @@ public final class MergedFilesystem {
         TarArchiveEntry e;
         while ((e = guard.next(tar, Bounded.TAR_HEADER_LIMIT, layer, tar::getNextEntry)) != null) {
           String path = FsEntry.normalize(e.getName());
+          if (path.equals("..") || path.startsWith("../") || path.endsWith("/..") || path.contains("/../")) {
+            // A runtime refuses to unpack such an entry; no legitimate image has one.
+            throw new IOException(layer + ": entry " + SafePath.printable(e.getName()) + " leaves the root");
+          }
           String name = path.substring(path.lastIndexOf('/') + 1);
           if (name.startsWith(WHITEOUT)) {
             String dir = FsEntry.parent(path);

@@ -34,7 +34,10 @@ public final class SafePath {
     return out.toString();
   }
 
-  /** Why {@code path} is refused, if it is: a ".." component or a control character. */
+  /**
+   * Why {@code path} is refused, if it is: a ".." component, a NUL, or a line end (which would
+   * break dpkg's file lists). Other control characters are allowed, as dpkg allows them.
+   */
   public static Optional<String> problem(String path) {
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
@@ -43,9 +46,6 @@ public final class SafePath {
       }
       if (c == '\n' || c == '\r') {
         return Optional.of("has a newline or carriage return (control character)");
-      }
-      if (c < 0x20 || c == 0x7f) {
-        return Optional.of("has a control character");
       }
     }
     for (String part : path.split("/")) {

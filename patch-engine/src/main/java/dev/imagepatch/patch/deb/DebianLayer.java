@@ -155,8 +155,12 @@ final class DebianLayer {
       Optional<byte[]> bytes = out.generated(file);
       if (bytes.isPresent()) {
         String source = "the patch layer's /" + file;
+        // As the image's own status is read: every name checked, every installed stanza in full (dpkg
+        // keeps "not-installed" stanzas without a Version); and the stanzas this layer wrote in full.
         for (Paragraph p : DpkgDatabase.ofStatus(utf8(bytes.get()), source).stanzas()) {
-          DpkgFields.check(p, source);
+          if (changes.stream().anyMatch(c -> c.deb().packageName().equals(p.require("Package")))) {
+            DpkgFields.check(p, source);
+          }
         }
       }
     }

@@ -152,9 +152,15 @@ final class IndexPatcher {
       // Platforms still running (a timeout, a failure) are interrupted and waited for, so that the work
       // directory is deleted after its last writer stopped, not under it.
       pool.shutdownNow();
+      // A timed-out caller arrives here interrupted; the wait must still happen, so the flag is
+      // cleared for it and set again after.
+      boolean interrupted = Thread.interrupted();
       try {
         pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
       } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      if (interrupted) {
         Thread.currentThread().interrupt();
       }
     }

@@ -113,7 +113,7 @@ public final class NativeBackend implements PatchBackend {
   private static void deleteQuietly(Path dir) {
     try (Stream<Path> walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       // a temporary directory left behind is not worth failing for
     }
   }

@@ -46,17 +46,18 @@ class HostileDatabaseTest {
     assertRefused(work, serving(repo, "arch-slash", evil), report("1.0-2"), "hello", "../../../tmp/x", "Architecture");
   }
 
-  /** An invalid version is bad input from the repository, a patch failure (exit 1), never a usage error. */
+  /** A version dpkg refuses (its epoch is no number) is bad input: a failed patch (exit 1), never a usage error. */
   @Test
   void anInvalidVersionInThePackageIsAPatchFailure() throws Exception {
     DebBuilder evil = DebBuilder.hello("1.0-2", "amd64");
-    evil.controlInDeb(evil.control().replace("Version: 1.0-2\n", "Version: 1.0-2!\n"));
-    assertRefused(work, serving(repo, "bad-version", evil), report("1.0-2"), "hello", "1.0-2!");
+    evil.controlInDeb(evil.control().replace("Version: 1.0-2\n", "Version: x:1.0-2\n"));
+    assertRefused(work, serving(repo, "bad-version", evil), report("1.0-2"), "hello", "x:1.0-2");
   }
 
+  /** An index record dpkg would refuse is passed over, as apt does: nothing can resolve to it. */
   @Test
-  void anInvalidVersionInTheIndexIsAPatchFailure() throws Exception {
-    assertRefused(work, serving(repo, "bad-index-version", DebBuilder.hello("1.0-2!", "amd64")), report("1.0-2"),
-        "1.0-2!");
+  void anInvalidVersionInTheIndexLeavesNoCandidate() throws Exception {
+    assertRefused(work, serving(repo, "bad-index-version", DebBuilder.hello("x:1.0-2", "amd64")), report("1.0-2"),
+        "hello", "1.0-2");
   }
 }

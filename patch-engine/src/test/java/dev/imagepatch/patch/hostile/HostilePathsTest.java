@@ -52,22 +52,29 @@ class HostilePathsTest {
     assertRefused(work, serving(repo, "newline-name", evil), report("1.0-2"), "hello", "control character");
   }
 
+  /** The record of an invalid name is passed over as apt passes it, so the dependency on it is unmet. */
   @Test
   void aPackageNameWithSlashesIsRefused() throws Exception {
     DebBuilder evil = DebBuilder.deb("../../../../tmp/pwn", "1.0-1", "amd64").file("/usr/share/pwn", "x\n");
     DebBuilder hello = DebBuilder.hello("1.0-2", "amd64").depends("../../../../tmp/pwn");
     repo.publish("name-slash", hello, evil);
     assertRefused(work, FixtureImages.debian("amd64", repo, "name-slash", HELLO_1), report("1.0-2"),
-        "../../../../tmp/pwn", "package name");
+        "../../../../tmp/pwn", "no installed package or candidate meets");
   }
 
   @Test
   void aBaseFileListThatLeavesTheRootIsRefused() throws Exception {
-    // The old version's list names a path outside the root, which the base layer (hostile too) has:
-    // removing it on upgrade would write the whiteout ../../../tmp/.wh.victim.
+    // The old version's list names a path outside the root: removing it on upgrade would write the
+    // whiteout ../../../tmp/.wh.victim. The list is refused whether or not the path exists.
     FixtureImages.Spec image = serving(repo, "base-list", DebBuilder.hello("1.0-2", "amd64"))
-        .file("var/lib/dpkg/info/hello.list", "/.\n/usr\n/usr/bin\n/usr/bin/hello\n/../../../tmp/victim\n")
-        .file("../../../tmp/victim", "victim\n");
+        .file("var/lib/dpkg/info/hello.list", "/.\n/usr\n/usr/bin\n/usr/bin/hello\n/../../../tmp/victim\n");
     assertRefused(work, image, report("1.0-2"), "var/lib/dpkg/info/hello.list", "../../../tmp/victim");
+  }
+
+  @Test
+  void aBaseLayerEntryThatLeavesTheRootIsRefused() throws Exception {
+    FixtureImages.Spec image = serving(repo, "base-entry", DebBuilder.hello("1.0-2", "amd64"))
+        .file("../../../tmp/victim", "victim\n");
+    assertRefused(work, image, report("1.0-2"), "layer 1 of 1", "../../../tmp/victim", "leaves the root");
   }
 }

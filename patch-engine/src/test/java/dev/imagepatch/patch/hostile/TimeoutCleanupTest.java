@@ -10,10 +10,12 @@ import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.Digest;
 import dev.imagepatch.oci.Manifest;
 import dev.imagepatch.oci.MediaTypes;
+import dev.imagepatch.oci.Platform;
 import dev.imagepatch.oci.layout.OciLayout;
 import dev.imagepatch.patch.PatchRequest;
 import dev.imagepatch.patch.PatchTimeoutException;
 import dev.imagepatch.patch.Patcher;
+import dev.imagepatch.patch.testing.FixtureImages;
 import dev.imagepatch.testing.SyntheticTar;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -64,6 +66,26 @@ class TimeoutCleanupTest {
     assertEquals(List.of(), leftIn(tmp), "written after the patch returned");
     assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("imagepatch-patch")),
         "a patch thread still runs");
+  }
+
+  /** An index: its platforms run on threads of their own, which the timed-out caller must wait for. */
+  @Test
+  void aTimedOutPatchOfAnIndexWaitsForItsPlatformsAndRemovesItsTemporaryDirectory() throws Exception {
+    OciLayout layout = OciLayout.openOrCreate(layoutDir);
+    bombImage(layout, "a", 7L << 30);
+    bombImage(layout, "b", (7L << 30) + 512);
+    FixtureImages.index(layout, "both", List.of(
+        ((Manifest) layout.fetchManifest("a")).descriptor().withPlatform(Platform.parse("linux/amd64")),
+        ((Manifest) layout.fetchManifest("b")).descriptor().withPlatform(Platform.parse("linux/arm64"))));
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    long start = System.nanoTime();
+    assertThrows(PatchTimeoutException.class, () -> Patcher.create()
+        .patch(PatchRequest.builder(layout, "both").dryRun(true).timeout(Duration.ofSeconds(1)).build()));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertTrue(took.compareTo(Duration.ofSeconds(6)) < 0, "stopped after " + took);
+    assertEquals(List.of(), leftIn(tmp));
+    Thread.sleep(500);
+    assertEquals(List.of(), leftIn(tmp), "written after the patch returned");
   }
 
   private static List<String> leftIn(Path tmp) throws IOException {

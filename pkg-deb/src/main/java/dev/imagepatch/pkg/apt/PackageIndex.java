@@ -16,6 +16,7 @@ import java.util.Map;
  * so the resolver sees every candidate at once, as apt does.
  */
 public final class PackageIndex {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PackageIndex.class);
   private final Map<String, List<PackageRecord>> byName = new HashMap<>();
   private final Map<String, List<PackageRecord>> byProvides = new HashMap<>();
 
@@ -23,8 +24,16 @@ public final class PackageIndex {
   public void read(InputStream packages, String repository, String origin) throws IOException {
     try {
       ControlFile.read(packages, origin, p -> {
+        PackageRecord record;
         try {
-          add(PackageRecord.of(p, repository, origin));
+          record = PackageRecord.of(p, repository, origin);
+        } catch (IOException e) {
+          // As apt: a record it cannot use is passed over, not the whole index; nothing can resolve to it.
+          LOG.warn("{}: record passed over: {}", origin, e.getMessage());
+          return;
+        }
+        try {
+          add(record);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -39,6 +39,8 @@ public final class DebArchive {
   private static final long CONTROL_LIMIT = 64L << 20;
   /** The most the control archive's files may hold together, decompressed: 128 MiB. */
   public static final long CONTROL_TOTAL_LIMIT = 128L << 20;
+  /** The least a data archive may unpack to, whatever its Installed-Size says: 1 GiB. */
+  public static final long DATA_FLOOR = 1L << 30;
   /** The margin a data archive may unpack to beyond its Installed-Size: tar headers and padding. */
   public static final long DATA_MARGIN = 64L << 20;
   /** The most a data archive without an Installed-Size may unpack to: 4 GiB. */
@@ -297,7 +299,8 @@ public final class DebArchive {
     if (!installed.matches("[0-9]{1,12}")) {
       return DATA_LIMIT_WITHOUT_SIZE;
     }
-    return Long.parseLong(installed) * 1024 * 4 + DATA_MARGIN;
+    // Installed-Size is often stale in hand-built .debs: never less than DATA_FLOOR.
+    return Math.max(Long.parseLong(installed) * 1024 * 4 + DATA_MARGIN, DATA_FLOOR);
   }
 
   /**

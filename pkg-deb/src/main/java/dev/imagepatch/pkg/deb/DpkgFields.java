@@ -12,9 +12,9 @@ import java.io.IOException;
 public final class DpkgFields {
   private DpkgFields() {}
 
-  /** A package name: an alphanumeric, then alphanumerics or {@code -+._}, at least two characters. */
+  /** A package name as dpkg's {@code pkg_name_is_illegal} allows: an alphanumeric, then alphanumerics or {@code -+._}. */
   public static String packageName(String name, String source) throws IOException {
-    boolean ok = name.length() >= 2 && isAlnum(name.charAt(0));
+    boolean ok = !name.isEmpty() && isAlnum(name.charAt(0));
     for (int i = 1; ok && i < name.length(); i++) {
       char c = name.charAt(i);
       ok = isAlnum(c) || "-+._".indexOf(c) >= 0;
@@ -38,13 +38,14 @@ public final class DpkgFields {
     return arch;
   }
 
-  /** A version dpkg parses, of its characters only (alphanumerics and {@code .+~:-}). */
+  /**
+   * A version dpkg parses: what dpkg refuses is refused with its reason, what it only warns about is
+   * accepted ({@link DebianVersion}); blanks and line ends are refused there.
+   */
   public static String version(String version, String source) throws IOException {
-    for (int i = 0; i < version.length(); i++) {
-      char c = version.charAt(i);
-      if (!isAlnum(c) && ".+~:-".indexOf(c) < 0) {
-        throw new IOException(source + ": invalid Version '" + printable(version) + "': invalid character");
-      }
+    if (version.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+      // dpkg strips blanks around a version, but a line end inside a field would break the stanza.
+      throw new IOException(source + ": invalid Version '" + printable(version) + "': a line end or NUL");
     }
     try {
       DebianVersion.parse(version);
