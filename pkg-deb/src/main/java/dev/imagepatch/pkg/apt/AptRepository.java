@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
 public final class AptRepository {
   private static final Logger log = LoggerFactory.getLogger(AptRepository.class);
   private static final int RELEASE_LIMIT = 16 << 20;
-  private static final int ATTEMPTS = 3;
   /** How much larger than its compressed form an index the Release gives no plain size for may be. */
   static final long INDEX_RATIO = 64;
 
@@ -172,49 +171,7 @@ public final class AptRepository {
     }
   }
 
-  /** GET with a few retries on connection errors and 5xx; empty on 404/410. */
   static Optional<InputStream> get(HttpClient http, URI uri, boolean required) throws IOException {
-    if (uri.getScheme().equals("file")) {
-      Path p = Path.of(uri);
-      return Files.isRegularFile(p) ? Optional.of(Files.newInputStream(p)) : Optional.empty();
-    }
-    IOException last = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      HttpResponse<InputStream> r;
-      try {
-        r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10))
-            .header("User-Agent", "imagepatch").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted fetching " + uri);
-      } catch (IOException e) {
-        last = new IOException(uri + ": " + e, e);
-        pause(attempt, uri);
-        continue;
-      }
-      int status = r.statusCode();
-      if (status == 200) {
-        return Optional.of(r.body());
-      }
-      r.body().close();
-      if (status == 404 || status == 410) {
-        return Optional.empty();
-      }
-      last = new IOException(uri + ": HTTP " + status);
-      if (status < 500 && status != 429) {
-        throw last;
-      }
-      pause(attempt, uri);
-    }
-    throw last;
-  }
-
-  private static void pause(int attempt, URI uri) throws InterruptedIOException {
-    try {
-      Thread.sleep(200L * attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted fetching " + uri);
-    }
+    return dev.imagepatch.pkg.io.Fetch.get(http, uri);
   }
 }
