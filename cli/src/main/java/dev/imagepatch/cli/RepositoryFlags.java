@@ -18,20 +18,31 @@ final class RepositoryFlags {
   Map<String, String> mirrors = Map.of();
 
   @Option(names = "--keyring", paramLabel = "FILE",
-      description = "Trust these keys instead of the image's own for its repositories (repeatable).")
+      description = "Trust these keys instead of the image's own for its repositories (repeatable): OpenPGP"
+          + " keyrings for apt, RSA public keys (or directories of *.pub) for apk.")
   List<Path> keyrings = new ArrayList<>();
 
   @Option(names = {"--extra-repository", "--extra-source"}, paramLabel = "LINE",
       description = "One more repository in the image's package family's syntax: for Debian and Ubuntu a"
-          + " sources.list line (repeatable).")
+          + " sources.list line, for Alpine and Wolfi an /etc/apk/repositories line ([@tag] URL) (repeatable).")
   List<String> extraRepositories = new ArrayList<>();
 
   @Option(names = "--ignore-valid-until",
       description = "INSECURE: accept repository metadata past its Valid-Until (frozen snapshots).")
   boolean ignoreValidUntil;
 
+  @Option(names = "--allow-unsigned",
+      description = "INSECURE: accept apk indexes and packages that are unsigned or signed by no trusted key"
+          + " (their checksums are still checked).")
+  boolean allowUnsigned;
+
   RepositoryOptions toOptions() {
-    RepositoryOptions.Builder b = RepositoryOptions.builder().ignoreValidUntil(ignoreValidUntil);
+    if (allowUnsigned) {
+      System.err.println("WARNING: --allow-unsigned: unsigned or untrusted apk indexes and packages are accepted;"
+          + " anyone who can change them can change what is installed");
+    }
+    RepositoryOptions.Builder b = RepositoryOptions.builder().ignoreValidUntil(ignoreValidUntil)
+        .allowUnsigned(allowUnsigned);
     mirrors.forEach(b::mirror);
     keyrings.forEach(b::key);
     extraRepositories.forEach(b::extraRepository);

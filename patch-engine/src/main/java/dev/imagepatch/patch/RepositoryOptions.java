@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * How a package family reaches its repositories, beyond what the image itself says: mirrors,
  * extra repositories and keys, each in the family's own syntax. The Debian backend reads extra
- * repositories as {@code sources.list} lines and keys as OpenPGP keyrings; apk and rpm backends
- * read theirs.
+ * repositories as {@code sources.list} lines and keys as OpenPGP keyrings; the apk backend reads
+ * {@code /etc/apk/repositories} lines ({@code [@tag] URL}) and RSA public keys (files or
+ * directories of {@code *.pub}).
  */
 public final class RepositoryOptions {
   private static final RepositoryOptions NONE = builder().build();
@@ -19,12 +20,14 @@ public final class RepositoryOptions {
   private final List<String> extraRepositories;
   private final List<Path> keys;
   private final boolean ignoreValidUntil;
+  private final boolean allowUnsigned;
 
   private RepositoryOptions(Builder b) {
     this.mirrors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.mirrors));
     this.extraRepositories = List.copyOf(b.extraRepositories);
     this.keys = List.copyOf(b.keys);
     this.ignoreValidUntil = b.ignoreValidUntil;
+    this.allowUnsigned = b.allowUnsigned;
   }
 
   /** No mirrors, no extra repositories, the image's own keys. */
@@ -56,12 +59,21 @@ public final class RepositoryOptions {
     return ignoreValidUntil;
   }
 
+  /**
+   * Accept indexes and packages that are unsigned or that no trusted key signed (apk's
+   * {@code --allow-untrusted}); their checksums are still checked. Insecure, and said so.
+   */
+  public boolean allowUnsigned() {
+    return allowUnsigned;
+  }
+
   /** Builds {@link RepositoryOptions}. */
   public static final class Builder {
     private final Map<String, String> mirrors = new LinkedHashMap<>();
     private final List<String> extraRepositories = new ArrayList<>();
     private final List<Path> keys = new ArrayList<>();
     private boolean ignoreValidUntil;
+    private boolean allowUnsigned;
 
     private Builder() {}
 
@@ -82,6 +94,11 @@ public final class RepositoryOptions {
 
     public Builder ignoreValidUntil(boolean ignore) {
       this.ignoreValidUntil = ignore;
+      return this;
+    }
+
+    public Builder allowUnsigned(boolean allow) {
+      this.allowUnsigned = allow;
       return this;
     }
 

@@ -1,0 +1,251 @@
+package dev.imagepatch.patch.apk;
+
+import dev.imagepatch.layer.FsEntry;
+import dev.imagepatch.layer.MergedFilesystem;
+import dev.imagepatch.layer.SafePath;
+import dev.imagepatch.patch.ScriptNotRun;
+import dev.imagepatch.patch.spi.PatchLayer;
+import dev.imagepatch.pkg.apk.ApkArchive;
+import dev.imagepatch.pkg.apk.ApkEntry;
+import dev.imagepatch.pkg.apk.ApkRecord;
+import dev.imagepatch.pkg.apk.FileRecord;
+import dev.imagepatch.pkg.apk.InstalledDatabase;
+import dev.imagepatch.pkg.apk.InstalledPackage;
+import dev.imagepatch.pkg.apk.ScriptsTar;
+import dev.imagepatch.pkg.apk.TriggersFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * apk-tools 2's unpacking of upgraded packages into a {@link PatchLayer}: each new version's files
+ * through the lower layers' symlinks, {@code .apk-new} beside a protected file the image changed,
+ * whiteouts for what the old version had and no package has any more, and the database
+ * ({@code installed}, {@code scripts.tar}, {@code triggers}) as apk writes it.
+ */
+final class ApkLayer {
+  /** One package to unpack: the installed version it replaces (null for a new dependency), the new one. */
+  record Change(InstalledPackage old, ApkRecord record, ApkArchive archive, String tag) {}
+
+  private final PatchLayer out;
+  private final MergedFilesystem fs;
+  private final InstalledDatabase db;
+  private final String dbDir;
+  private final List<Change> changes = new ArrayList<>();
+  private final Map<Change, InstalledPackage> installed = new LinkedHashMap<>();
+
+  ApkLayer(PatchLayer out, InstalledDatabase db, String dbDir) {
+    this.out = out;
+    this.fs = out.image();
+    this.db = db;
+    this.dbDir = dbDir;
+  }
+
+  /** Unpacks every change (in commit order), then whites out what the old versions alone had. */
+  void unpackAll(List<Change> all) throws IOException {
+    changes.addAll(all);
+    for (Change c : all) {
+      installed.put(c, unpack(c));
+    }
+    Set<String> owned = ownedAfter();
+    for (Change c : all) {
+      if (c.old() != null) {
+        whiteoutRemoved(c, owned);
+      }
+    }
+  }
+
+  private InstalledPackage unpack(Change c) throws IOException {
+    String culprit = c.record().name() + "-" + c.record().version();
+    List<ApkEntry> entries = new ArrayList<>();
+    Map<String, String> oldSums = new LinkedHashMap<>();
+    if (c.old() != null) {
+      for (FileRecord f : c.old().files()) {
+        if (f.checksum() != null) {
+          oldSums.put(f.path(), f.checksum());
+        }
+      }
+    }
+    try {
+      c.archive().readData((e, content) -> {
+        entries.add(e);
+        if (e.path().isEmpty()) {
+          return;
+        }
+        String target = out.target(e.path());
+        switch (e.type()) {
+          case DIRECTORY -> out.directoryIfAbsent(target, e.mode(), e.uid(), e.gid(), e.mtime());
+          case SYMLINK -> out.symlink(target, e.linkTarget(), e.uid(), e.gid(), e.mtime());
+          case HARDLINK -> out.hardlink(target, out.target(e.linkTarget()), e.mode(), e.uid(), e.gid(), e.mtime());
+          case FILE -> {
+            PatchLayer.Staged staged = out.stage(content);
+            String where = protectedTarget(c, e, target, oldSums.get(e.path()));
+            if (where != null) {
+              out.file(where, e.mode(), e.uid(), e.gid(), e.mtime(), staged);
+            }
+          }
+          default -> throw new IOException(culprit + ": " + e.path() + " is a device or FIFO, which a patch layer"
+              + " does not carry");
+        }
+      });
+    } catch (SafePath.UnsafePathException e) {
+      throw new IOException(culprit + ": " + e.getMessage() + "; apk refuses such a package", e);
+    }
+    return InstalledPackage.installed(c.record(), entries, c.tag());
+  }
+
+  /**
+   * Where a file lands, as apk-tools decides for its protected paths ({@code +etc}, not
+   * {@code etc/apk}; {@code etc/init.d} protects only symlinks): over the image's file when the
+   * image left it as the old version shipped it, else beside it as {@code .apk-new} unless the new
+   * version is what the image already has (then nothing is written).
+   */
+  private String protectedTarget(Change c, ApkEntry e, String target, String oldSum) throws IOException {
+    if (!isProtected(e.path())) {
+      return target;
+    }
+    Optional<FsEntry> current = fs.entry(target);
+    if (current.isEmpty() || !current.get().isRegularFile()) {
+      return target;
+    }
+    String onDisk = sha1(target).orElse(null);
+    if (oldSum != null && oldSum.equals(onDisk)) {
+      return target;
+    }
+    String newSum = e.sha1Hex() == null ? null : q1(e.sha1Hex());
+    if (newSum != null && newSum.equals(onDisk)) {
+      return null;
+    }
+    out.note("/" + e.path() + ": changed in the image, kept; the new version is /" + target + ".apk-new ("
+        + c.record().name() + ")");
+    return target + ".apk-new";
+  }
+
+  static boolean isProtected(String path) {
+    return path.startsWith("etc/") && !path.startsWith("etc/apk/") && !path.startsWith("etc/init.d/");
+  }
+
+  /** The image file's checksum as apk records it ({@code Q1} + base64 of SHA-1), from its spooled content. */
+  private Optional<String> sha1(String target) throws IOException {
+    Optional<Path> spooled = fs.spooled(target);
+    if (spooled.isEmpty()) {
+      return Optional.empty();
+    }
+    try (InputStream in = Files.newInputStream(spooled.get())) {
+      MessageDigest md = MessageDigest.getInstance("SHA-1");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        md.update(buf, 0, n);
+      }
+      return Optional.of("Q1" + Base64.getEncoder().encodeToString(md.digest()));
+    } catch (NoSuchAlgorithmException ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+
+  private static String q1(String hex) {
+    return "Q1" + Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(hex));
+  }
+
+  /** Every path some package owns once the changes are in: the unchanged packages' and the new versions'. */
+  private Set<String> ownedAfter() {
+    Set<String> replaced = new HashSet<>();
+    changes.stream().filter(c -> c.old() != null).forEach(c -> replaced.add(c.old().header().name()));
+    Set<String> owned = new HashSet<>();
+    for (InstalledPackage p : db.packages()) {
+      if (!replaced.contains(p.header().name())) {
+        p.files().forEach(f -> owned.add(fs.resolveParent(f.path())));
+      }
+    }
+    for (InstalledPackage p : installed.values()) {
+      p.files().forEach(f -> owned.add(fs.resolveParent(f.path())));
+    }
+    return owned;
+  }
+
+  /** Whiteouts for the files of the old version that no package owns any more (apk deletes them). */
+  private void whiteoutRemoved(Change c, Set<String> owned) {
+    for (FileRecord f : c.old().files()) {
+      String target = fs.resolveParent(f.path());
+      if (target.isEmpty() || owned.contains(target) || out.wrote(target)) {
+        continue;
+      }
+      Optional<FsEntry> e = fs.entry(target);
+      if (e.isPresent() && !e.get().isDirectory()) {
+        out.whiteout(target);
+      }
+    }
+  }
+
+  /** The installed records, in the order apk writes them: unchanged ones in place, installed ones appended. */
+  List<InstalledPackage> newRecords() {
+    return List.copyOf(installed.values());
+  }
+
+  /**
+   * Writes {@code installed}, {@code scripts.tar} and {@code triggers} as apk leaves them, and tells of
+   * the scripts apk would have run that no effect reproduced.
+   */
+  void writeDatabase(Set<String> reproduced) throws IOException {
+    List<InstalledPackage> removed = changes.stream().map(Change::old).filter(o -> o != null).toList();
+    InstalledDatabase after = db.replace(removed, newRecords());
+    out.bytes(dbDir + "/installed", 0644, after.write().getBytes(StandardCharsets.UTF_8));
+
+    Optional<byte[]> scripts = fs.content(dbDir + "/scripts.tar");
+    ScriptsTar tar = scripts.isPresent() ? ScriptsTar.read(scripts.get(), "/" + dbDir + "/scripts.tar")
+        : ScriptsTar.empty();
+    Optional<byte[]> triggers = fs.content(dbDir + "/triggers");
+    TriggersFile trig = TriggersFile.parse(triggers.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(""),
+        "/" + dbDir + "/triggers");
+    for (Change c : changes) {
+      InstalledPackage now = installed.get(c);
+      if (c.old() != null) {
+        tar = tar.without(c.old().header());
+        trig = trig.without(c.old().header().checksum());
+      }
+      tar = tar.with(now.header(), c.archive().scripts(), out.epoch());
+      List<String> globs = c.archive().pkgInfo().first("triggers")
+          .map(t -> List.of(t.trim().split("\\s+"))).orElse(List.of());
+      if (!globs.isEmpty() && !globs.get(0).isEmpty()) {
+        trig = trig.with(now.header().checksum(), globs);
+      }
+    }
+    if (scripts.isPresent() || !tar.isEmpty()) {
+      out.bytes(dbDir + "/scripts.tar", 0644, tar.write());
+    }
+    if (triggers.isPresent() || !trig.isEmpty()) {
+      out.bytes(dbDir + "/triggers", 0644, trig.write().getBytes(StandardCharsets.UTF_8));
+    }
+    reportScripts(reproduced);
+  }
+
+  /**
+   * apk runs the new version's {@code pre-}/{@code post-upgrade} (or {@code -install} for a new
+   * package), and every installed package's {@code .trigger} whose directories the layer changed.
+   */
+  private void reportScripts(Set<String> reproduced) {
+    for (Change c : changes) {
+      String name = c.record().name();
+      List<String> actions = c.old() == null ? List.of("pre-install", "post-install")
+          : List.of("pre-upgrade", "post-upgrade");
+      for (String action : actions) {
+        if (c.archive().scripts().containsKey("." + action) && !reproduced.contains(name + " " + action)) {
+          out.notRun(new ScriptNotRun(name, action));
+        }
+      }
+    }
+  }
+}
