@@ -1,16 +1,13 @@
 package dev.imagepatch.patch.deb;
 
 import dev.imagepatch.patch.effects.LayerTree;
-import dev.imagepatch.patch.effects.SubjectHash;
+import dev.imagepatch.patch.effects.Rehash;
 import dev.imagepatch.layer.FsEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Certificate;
 
 /**
  * What configuring {@code ca-certificates} does to the trust store, which unpacking alone leaves
@@ -59,7 +52,6 @@ final class CaCertificates {
       # line begins with ! is certificate filename to be deselected.
       #
       """;
-  private static final Pattern HASH_LINK = Pattern.compile("([0-9a-fA-F]{8})\\.([0-9]+)");
   private static final int MAX_LINKS = 40;
 
   /** The changes to write: new configuration (and the old one as {@code .dpkg-old}), links, removals, bundle. */
@@ -279,91 +271,34 @@ final class CaCertificates {
 
   // ---- openssl rehash /etc/ssl/certs ----
 
-  /** One certificate (or an existing link to one) in a hash bucket, as rehash.c keeps it. */
-  private static final class Entry {
-    final String file;
-    int oldId = Integer.MAX_VALUE;
-    boolean needed;
-    byte[] digest;
-
-    Entry(String file) {
-      this.file = file;
-    }
-  }
-
   private void rehash() throws IOException {
-    Map<String, List<Entry>> buckets = new LinkedHashMap<>();
-    // Existing links first, as rehash reads them before the certificates.
-    for (Map.Entry<String, Node> e : etc.entrySet()) {
-      Matcher m = HASH_LINK.matcher(e.getKey());
-      if (m.matches() && e.getValue().link() != null) {
-        List<Entry> bucket = buckets.computeIfAbsent(m.group(1).toLowerCase(java.util.Locale.ROOT),
-            k -> new ArrayList<>());
-        Entry entry = bucket.stream().filter(x -> x.file.equals(e.getValue().link())).findFirst().orElse(null);
-        if (entry == null) {
-          entry = new Entry(e.getValue().link());
-          bucket.add(entry);
-        }
-        entry.oldId = Math.min(entry.oldId, Integer.parseInt(m.group(2)));
+    Rehash.run(new Rehash.Directory() {
+      @Override
+      public Set<String> names() {
+        return new TreeSet<>(etc.keySet());
       }
-    }
-    for (Map.Entry<String, Node> e : etc.entrySet()) {
-      String name = e.getKey();
-      if (HASH_LINK.matcher(name).matches() || !certificateName(name)) {
-        continue;
-      }
-      Optional<byte[]> content = content(ETC + "/" + name);
-      List<byte[]> certs = content.map(SubjectHash::certificates).orElse(List.of());
-      if (certs.size() != 1 || certs.get(0) == null) {
-        continue; // rehash: "does not contain exactly one certificate or CRL"
-      }
-      Certificate cert;
-      try {
-        cert = Certificate.getInstance(certs.get(0));
-      } catch (RuntimeException bad) {
-        continue;
-      }
-      String hash = SubjectHash.hex(X500Name.getInstance(cert.getSubject()));
-      byte[] digest = sha1(certs.get(0));
-      List<Entry> bucket = buckets.computeIfAbsent(hash, k -> new ArrayList<>());
-      if (bucket.stream().anyMatch(x -> x.digest != null && Arrays.equals(x.digest, digest))) {
-        continue; // rehash: "skipping duplicate certificate"
-      }
-      Entry entry = bucket.stream().filter(x -> x.file.equals(name)).findFirst().orElse(null);
-      if (entry == null) {
-        entry = new Entry(name);
-        bucket.add(entry);
-      }
-      if (!entry.needed) {
-        entry.needed = true;
-        entry.digest = digest;
-      }
-    }
-    for (Map.Entry<String, List<Entry>> b : buckets.entrySet()) {
-      List<Entry> bucket = b.getValue();
-      int needed = (int) bucket.stream().filter(x -> x.needed).count();
-      Set<Integer> used = new TreeSet<>();
-      bucket.stream().filter(x -> x.oldId < needed).forEach(x -> used.add(x.oldId));
-      int next = 0;
-      for (Entry x : bucket) {
-        if (x.oldId < needed) {
-          continue; // the link exists and is used as it is
-        } else if (x.needed) {
-          while (used.contains(next)) {
-            next++;
-          }
-          etc.put(b.getKey() + "." + next, new Node(x.file, null));
-          used.add(next);
-        } else {
-          etc.remove(b.getKey() + "." + x.oldId);
-        }
-      }
-    }
-  }
 
-  private static boolean certificateName(String name) {
-    String n = name.toLowerCase(java.util.Locale.ROOT);
-    return n.endsWith(".pem") || n.endsWith(".crt") || n.endsWith(".cer") || n.endsWith(".crl");
+      @Override
+      public String link(String name) {
+        Node n = etc.get(name);
+        return n == null ? null : n.link();
+      }
+
+      @Override
+      public Optional<byte[]> content(String name) throws IOException {
+        return CaCertificates.this.content(ETC + "/" + name);
+      }
+
+      @Override
+      public void link(String name, String target) {
+        etc.put(name, new Node(target, null));
+      }
+
+      @Override
+      public void remove(String name) {
+        etc.remove(name);
+      }
+    });
   }
 
   // ---- the filesystem, with /etc/ssl/certs as the scripts have left it so far ----
@@ -443,13 +378,5 @@ final class CaCertificates {
   /** {@code sort} in the C locale. */
   private static int compareBytes(String a, String b) {
     return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static byte[] sha1(byte[] der) {
-    try {
-      return MessageDigest.getInstance("SHA-1").digest(der);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -25,7 +25,8 @@ public record DirectoryTree(Path root) implements LayerTree {
             0));
       }
       boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-      return Optional.of(new FsEntry(path, dir ? FsEntry.Type.DIRECTORY : FsEntry.Type.FILE, dir ? 0755 : 0644, 0, 0,
+      int mode = Files.isExecutable(p) ? 0755 : dir ? 0755 : 0644;
+      return Optional.of(new FsEntry(path, dir ? FsEntry.Type.DIRECTORY : FsEntry.Type.FILE, mode, 0, 0,
           dir ? 0 : Files.size(p), null, 0));
     } catch (IOException e) {
       throw new IllegalStateException(e);
