@@ -199,7 +199,10 @@ final class ApkLayer {
    * Writes {@code installed}, {@code scripts.tar} and {@code triggers} as apk leaves them, and tells of
    * the scripts apk would have run that no effect reproduced.
    */
-  void writeDatabase(Set<String> reproduced) throws IOException {
+  void writeDatabase() throws IOException {
+    Map<String, Map<String, byte[]>> scriptsByPackage = new LinkedHashMap<>();
+    changes.forEach(c -> scriptsByPackage.put(c.record().name(), c.archive().scripts()));
+    Set<String> reproduced = ApkEffects.reproduced(out, scriptsByPackage);
     List<InstalledPackage> removed = changes.stream().map(Change::old).filter(o -> o != null).toList();
     InstalledDatabase after = db.replace(removed, newRecords());
     out.bytes(dbDir + "/installed", 0644, after.write().getBytes(StandardCharsets.UTF_8));

@@ -131,7 +131,7 @@ final class ApkSession implements PackageSession {
 
   @Override
   public void writeDatabase(PatchLayer out) throws IOException {
-    layer.writeDatabase(ApkEffects.reproduced(out));
+    layer.writeDatabase();
   }
 
   @Override
