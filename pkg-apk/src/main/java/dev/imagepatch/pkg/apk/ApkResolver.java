@@ -134,6 +134,11 @@ public final class ApkResolver {
     return new ApkResolver(refs, world == null ? "" : world, repositories, arch);
   }
 
+  /** {@link #of(List, String, List, String)} over an installed database's records, in its order. */
+  public static ApkResolver of(InstalledDatabase installed, String world, List<Repository> repositories, String arch) {
+    return of(installed.packages().stream().map(InstalledPackage::header).toList(), world, repositories, arch);
+  }
+
   /** The world as given; {@link Resolution#world()} returns it unchanged. */
   public String world() {
     return world;

@@ -29,7 +29,10 @@ class ApkResolverTest {
   static List<ApkRecord> installedRecords(String name) throws Exception {
     String text = ApkTestData.text(ALPINE + "installed/" + name);
     String headers = text.lines().filter(l -> !l.matches("^[FRaMZ]:.*")).collect(Collectors.joining("\n")) + "\n";
-    return ApkRecord.parseIndex(headers, name);
+    List<ApkRecord> records = ApkRecord.parseIndex(headers, name);
+    // the same headers InstalledDatabase reads
+    assertEquals(records, InstalledDatabase.parse(text, name).packages().stream().map(InstalledPackage::header).toList());
+    return records;
   }
 
   static String world(String minirootfs) throws Exception {
@@ -123,7 +126,9 @@ class ApkResolverTest {
     List<ApkRecord> repo = installedRecords("installed-3.10.9-x86_64");
     String world = world("alpine-minirootfs-3.10.3-x86_64.tar.gz");
     Map<String, String[]> diff = diff("diff-3.10.3-to-3.10.9-x86_64.tsv");
-    ApkResolver resolver = ApkResolver.of(installed, world, List.of(new Repository("3.10.9", null, repo)), "x86_64");
+    ApkResolver resolver = ApkResolver.of(
+        InstalledDatabase.parse(ApkTestData.text(ALPINE + "installed/installed-3.10.3-x86_64"), "3.10.3"),
+        world, List.of(new Repository("3.10.9", null, repo)), "x86_64");
     Resolution r = resolver.upgrade(upgradedRequests(diff));
 
     Map<String, ApkRecord> expected = new LinkedHashMap<>();
