@@ -103,7 +103,7 @@ final class ApkLayer {
     } catch (SafePath.UnsafePathException e) {
       throw new IOException(culprit + ": " + e.getMessage() + "; apk refuses such a package", e);
     }
-    return InstalledPackage.installed(c.record(), entries, c.tag());
+    return InstalledPackage.installed(c.record(), c.archive().pkgInfo(), entries, c.tag());
   }
 
   /**
@@ -210,29 +210,66 @@ final class ApkLayer {
     Optional<byte[]> scripts = fs.content(dbDir + "/scripts.tar");
     ScriptsTar tar = scripts.isPresent() ? ScriptsTar.read(scripts.get(), "/" + dbDir + "/scripts.tar")
         : ScriptsTar.empty();
+    Map<String, Map<String, byte[]>> added = new LinkedHashMap<>();
+    changes.forEach(c -> added.put(installed.get(c).header().checksum(), c.archive().scripts()));
+    tar = tar.update(after, added);
+    if (scripts.isPresent() || !tar.scripts().isEmpty()) {
+      // apk writes every entry with the time it writes the file.
+      out.bytes(dbDir + "/scripts.tar", 0644, tar.write(out.epoch()));
+    }
+
     Optional<byte[]> triggers = fs.content(dbDir + "/triggers");
-    TriggersFile trig = TriggersFile.parse(triggers.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(""),
-        "/" + dbDir + "/triggers");
+    String triggersFile = "/" + dbDir + "/triggers";
+    TriggersFile trig;
+    try {
+      trig = TriggersFile.parse(triggers.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(""), triggersFile);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    List<TriggersFile.Entry> newTriggers = new ArrayList<>();
     for (Change c : changes) {
-      InstalledPackage now = installed.get(c);
-      if (c.old() != null) {
-        tar = tar.without(c.old().header());
-        trig = trig.without(c.old().header().checksum());
-      }
-      tar = tar.with(now.header(), c.archive().scripts(), out.epoch());
-      List<String> globs = c.archive().pkgInfo().first("triggers")
-          .map(t -> List.of(t.trim().split("\\s+"))).orElse(List.of());
-      if (!globs.isEmpty() && !globs.get(0).isEmpty()) {
-        trig = trig.with(now.header().checksum(), globs);
+      List<String> globs = TriggersFile.globs(c.archive().pkgInfo());
+      if (!globs.isEmpty()) {
+        newTriggers.add(new TriggersFile.Entry(installed.get(c).header().checksum(), globs));
       }
     }
-    if (scripts.isPresent() || !tar.isEmpty()) {
-      out.bytes(dbDir + "/scripts.tar", 0644, tar.write());
-    }
-    if (triggers.isPresent() || !trig.isEmpty()) {
+    trig = trig.replace(removed.stream().map(o -> o.header().checksum()).toList(), newTriggers);
+    if (triggers.isPresent() || !trig.entries().isEmpty()) {
       out.bytes(dbDir + "/triggers", 0644, trig.write().getBytes(StandardCharsets.UTF_8));
     }
+    reportTriggers(after, trig, reproduced);
     reportScripts(reproduced);
+  }
+
+  /**
+   * apk runs an installed package's {@code .trigger} when the commit changed a directory one of its
+   * globs matches ({@code fnmatch} on the directory's absolute path): the directories the old and
+   * new versions of the changed packages own.
+   */
+  private void reportTriggers(InstalledDatabase after, TriggersFile trig, Set<String> reproduced) {
+    Set<String> dirs = new java.util.TreeSet<>();
+    for (Change c : changes) {
+      installed.get(c).directories().forEach(d -> dirs.add("/" + d));
+      if (c.old() != null) {
+        c.old().directories().forEach(d -> dirs.add("/" + d));
+      }
+    }
+    for (TriggersFile.Entry e : trig.entries()) {
+      Optional<InstalledPackage> owner = after.packages().stream()
+          .filter(p -> e.checksum().equals(p.header().checksum())).findFirst();
+      if (owner.isEmpty()) {
+        continue;
+      }
+      List<String> fired = new ArrayList<>();
+      for (String glob : e.globs()) {
+        java.nio.file.PathMatcher m = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        dirs.stream().filter(d -> m.matches(java.nio.file.Path.of(d))).forEach(fired::add);
+      }
+      String name = owner.get().name();
+      if (!fired.isEmpty() && !reproduced.contains(name + " trigger")) {
+        out.notRun(new ScriptNotRun(name, "trigger, for " + String.join(" ", fired)));
+      }
+    }
   }
 
   /**
