@@ -67,7 +67,7 @@ public final class ApkBackend implements PackageBackend {
 
   @Override
   public ImageNeeds needs() {
-    return new ImageNeeds(KEEP.or(BusyboxApplets.KEEP), p -> false, SPOOL);
+    return new ImageNeeds(KEEP, p -> false, SPOOL);
   }
 
   @Override

@@ -36,8 +36,15 @@ import java.util.Set;
  * ({@code installed}, {@code scripts.tar}, {@code triggers}) as apk writes it.
  */
 final class ApkLayer {
-  /** One package to unpack: the installed version it replaces (null for a new dependency), the new one. */
-  record Change(InstalledPackage old, ApkRecord record, ApkArchive archive, String tag) {}
+  /**
+   * One package to unpack: the installed version it replaces (null for a new dependency), the new
+   * one; or, with {@code record} and {@code archive} null, a package apk removes.
+   */
+  record Change(InstalledPackage old, ApkRecord record, ApkArchive archive, String tag) {
+    boolean isRemoval() {
+      return record == null;
+    }
+  }
 
   private final PatchLayer out;
   private final MergedFilesystem fs;
@@ -57,7 +64,9 @@ final class ApkLayer {
   void unpackAll(List<Change> all) throws IOException {
     changes.addAll(all);
     for (Change c : all) {
-      installed.put(c, unpack(c));
+      if (!c.isRemoval()) {
+        installed.put(c, unpack(c));
+      }
     }
     Set<String> owned = ownedAfter();
     for (Change c : all) {
@@ -117,7 +126,7 @@ final class ApkLayer {
       return target;
     }
     Optional<FsEntry> current = fs.entry(target);
-    if (current.isEmpty() || !current.get().isRegularFile()) {
+    if (current.isEmpty() || current.get().type() != FsEntry.Type.FILE) {
       return target;
     }
     String onDisk = sha1(target).orElse(null);
@@ -201,17 +210,20 @@ final class ApkLayer {
    */
   void writeDatabase() throws IOException {
     Map<String, Map<String, byte[]>> scriptsByPackage = new LinkedHashMap<>();
-    changes.forEach(c -> scriptsByPackage.put(c.record().name(), c.archive().scripts()));
+    changes.stream().filter(c -> !c.isRemoval())
+        .forEach(c -> scriptsByPackage.put(c.record().name(), c.archive().scripts()));
     Set<String> reproduced = ApkEffects.reproduced(out, scriptsByPackage);
     List<InstalledPackage> removed = changes.stream().map(Change::old).filter(o -> o != null).toList();
     InstalledDatabase after = db.replace(removed, newRecords());
     out.bytes(dbDir + "/installed", 0644, after.write().getBytes(StandardCharsets.UTF_8));
 
     Optional<byte[]> scripts = fs.content(dbDir + "/scripts.tar");
-    ScriptsTar tar = scripts.isPresent() ? ScriptsTar.read(scripts.get(), "/" + dbDir + "/scripts.tar")
+    ScriptsTar before = scripts.isPresent() ? ScriptsTar.read(scripts.get(), "/" + dbDir + "/scripts.tar")
         : ScriptsTar.empty();
+    ScriptsTar tar = before;
     Map<String, Map<String, byte[]>> added = new LinkedHashMap<>();
-    changes.forEach(c -> added.put(installed.get(c).header().checksum(), c.archive().scripts()));
+    changes.stream().filter(c -> !c.isRemoval())
+        .forEach(c -> added.put(installed.get(c).header().checksum(), c.archive().scripts()));
     tar = tar.update(after, added);
     if (scripts.isPresent() || !tar.scripts().isEmpty()) {
       // apk writes every entry with the time it writes the file.
@@ -228,6 +240,9 @@ final class ApkLayer {
     }
     List<TriggersFile.Entry> newTriggers = new ArrayList<>();
     for (Change c : changes) {
+      if (c.isRemoval()) {
+        continue;
+      }
       List<String> globs = TriggersFile.globs(c.archive().pkgInfo());
       if (!globs.isEmpty()) {
         newTriggers.add(new TriggersFile.Entry(installed.get(c).header().checksum(), globs));
@@ -238,7 +253,7 @@ final class ApkLayer {
       out.bytes(dbDir + "/triggers", 0644, trig.write().getBytes(StandardCharsets.UTF_8));
     }
     reportTriggers(after, trig, reproduced);
-    reportScripts(reproduced);
+    reportScripts(reproduced, before);
   }
 
   /**
@@ -249,7 +264,9 @@ final class ApkLayer {
   private void reportTriggers(InstalledDatabase after, TriggersFile trig, Set<String> reproduced) {
     Set<String> dirs = new java.util.TreeSet<>();
     for (Change c : changes) {
-      installed.get(c).directories().forEach(d -> dirs.add("/" + d));
+      if (!c.isRemoval()) {
+        installed.get(c).directories().forEach(d -> dirs.add("/" + d));
+      }
       if (c.old() != null) {
         c.old().directories().forEach(d -> dirs.add("/" + d));
       }
@@ -276,8 +293,16 @@ final class ApkLayer {
    * apk runs the new version's {@code pre-}/{@code post-upgrade} (or {@code -install} for a new
    * package), and every installed package's {@code .trigger} whose directories the layer changed.
    */
-  private void reportScripts(Set<String> reproduced) {
+  private void reportScripts(Set<String> reproduced, ScriptsTar oldScripts) {
     for (Change c : changes) {
+      if (c.isRemoval()) {
+        for (String action : List.of("pre-deinstall", "post-deinstall")) {
+          if (oldScripts.scripts(c.old().header().checksum()).stream().anyMatch(s -> s.action().equals(action))) {
+            out.notRun(new ScriptNotRun(c.old().name(), action + " of " + c.old().version()));
+          }
+        }
+        continue;
+      }
       String name = c.record().name();
       List<String> actions = c.old() == null ? List.of("pre-install", "post-install")
           : List.of("pre-upgrade", "post-upgrade");

@@ -11,6 +11,7 @@ import dev.imagepatch.patch.spi.Request;
 import dev.imagepatch.pkg.PackageManager;
 import dev.imagepatch.pkg.apk.ApkArchive;
 import dev.imagepatch.pkg.apk.ApkKeys;
+import dev.imagepatch.pkg.apk.ApkRecord;
 import dev.imagepatch.pkg.apk.ApkRepository;
 import dev.imagepatch.pkg.apk.ApkResolver;
 import dev.imagepatch.pkg.apk.InstalledDatabase;
@@ -95,12 +96,21 @@ final class ApkSession implements PackageSession {
 
   private ApkResolver resolver() throws IOException, PatchException {
     String world = image.content("etc/apk/world").map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
-    return ApkResolver.of(db, world, repositories());
+    List<ApkResolver.Repository> repos = new ArrayList<>();
+    for (ApkRepository r : repositories()) {
+      repos.add(new ApkResolver.Repository(r.toString(), r.line().tag(), r.records()));
+    }
+    return ApkResolver.of(db, world, repos, arch);
   }
 
   @Override
   public List<Request> updateAll() throws IOException, PatchException {
-    return resolver().updateAll().stream().map(r -> new Request(r.name(), r.version(), List.of())).toList();
+    try {
+      return resolver().updateAll().stream()
+          .map(r -> new Request(r.name(), r.minimumVersion(), List.of())).toList();
+    } catch (ApkResolver.ResolutionException e) {
+      throw new PatchException(e.getMessage());
+    }
   }
 
   @Override
@@ -108,22 +118,40 @@ final class ApkSession implements PackageSession {
     List<ApkResolver.Request> apk = requests.stream()
         .map(r -> new ApkResolver.Request(r.name(), r.minimumVersion(), r.vulnerabilities())).toList();
     try {
-      resolved = resolver().upgrade(apk);
+      resolved = resolver().upgrade(apk).changes();
     } catch (ApkResolver.ResolutionException e) {
       throw new PatchException(e.getMessage());
     }
-    return resolved.stream().map(c -> new PackageChange(c.name(), c.to().arch(), c.from(), c.to().version(),
+    return resolved.stream().map(c -> new PackageChange(c.name(),
+        (c.to() != null ? c.to() : c.from()).arch(), c.fromVersion(), c.to() == null ? null : c.to().version(),
         c.reason())).toList();
   }
 
   @Override
   public void install(PatchLayer out) throws IOException, PatchException {
     List<ApkLayer.Change> changes = new ArrayList<>();
+    java.util.Map<ApkRecord, ApkRepository> from = new java.util.IdentityHashMap<>();
+    for (ApkRepository r : repositories()) {
+      r.records().forEach(rec -> from.put(rec, r));
+    }
     for (ApkResolver.Change c : resolved) {
-      context.listener().step("fetching " + c.name() + " " + c.to().version());
       InstalledPackage old = c.from() == null ? null : db.find(c.name()).orElse(null);
-      ApkArchive apk = c.repository().fetch(c.to());
-      changes.add(new ApkLayer.Change(old, c.to(), apk, c.repository().line().tag()));
+      if (c.to() == null) {
+        changes.add(new ApkLayer.Change(old, null, null, null));
+        continue;
+      }
+      context.listener().step("fetching " + c.name() + " " + c.to().version());
+      ApkRepository repo = from.get(c.to());
+      if (repo == null) {
+        throw new IllegalStateException("no repository holds the record resolved for " + c.name());
+      }
+      ApkArchive apk;
+      try {
+        apk = repo.fetch(c.to());
+      } catch (IOException e) {
+        throw new PatchException(e.getMessage());
+      }
+      changes.add(new ApkLayer.Change(old, c.to(), apk, c.tag()));
     }
     layer = new ApkLayer(out, db, dbDir);
     layer.unpackAll(changes);
