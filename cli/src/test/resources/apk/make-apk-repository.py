@@ -26,6 +26,8 @@ Usage:
   --index-key FILE --index-key-name NAME   sign the index with this other key
   --escape NAME                package NAME's data also holds "../escaped-by-NAME" (consistent checksums)
   --index-checksum-of NAME=OTHER   the index's C: of NAME is OTHER's (a control checksum mismatch)
+  --wrong-checksum NAME        the index's C: of NAME is a well-formed Q1 of no package (a mismatch that
+                               does not also make two stanzas one package, as a shared C: does for apk)
   --apkv3-index                APKINDEX.tar.gz is an APKv3 (ADB) file instead
 
 The .apk is three gzip members, as abuild writes them:
@@ -347,6 +349,7 @@ def main():
     p.add_argument("--index-key-name")
     p.add_argument("--escape", action="append", default=[])
     p.add_argument("--index-checksum-of", action="append", default=[])
+    p.add_argument("--wrong-checksum", action="append", default=[])
     p.add_argument("--apkv3-index", action="store_true")
     p.add_argument("--empty", metavar="ARCH")
     a = p.parse_args()
@@ -413,6 +416,8 @@ def main():
             name = field(rec, "P")
             checksum, size = built[name]
             listed = built[swapped[name]][0] if name in swapped else checksum
+            if name in a.wrong_checksum:
+                listed = "Q1" + base64.b64encode(hashlib.sha1(b"not " + checksum.encode()).digest()).decode()
             stanzas.append(stanza(rec, listed, size))
             tsv.append("\t".join([name, field(rec, "V"), listed, str(size), filename]))
         if a.apkv3_index:

@@ -341,7 +341,7 @@ final class PatchCommand extends RegistryCommand {
     if (!r.changes().isEmpty()) {
       out.printf("%s  %-32s %-28s %-28s %s%n", indent, "PACKAGE", "FROM", "TO", "WHY");
       for (PatchResult.PackageChange c : r.changes()) {
-        out.printf("%s  %-32s %-28s %-28s %s%n", indent, c.name(), c.from() == null ? "(new)" : c.from(), c.to(),
+        out.printf("%s  %-32s %-28s %-28s %s%n", indent, c.name(), c.from() == null ? "(new)" : c.from(), c.to() == null ? "(removed)" : c.to(),
             c.reason());
       }
     }

@@ -174,7 +174,7 @@ final class AlpineFixtures {
     try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(tarGz)))) {
       for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
         String path = normalize(e.getName());
-        if (e.isFile() && wanted.test(path)) {
+        if (e.isFile() && !e.isSymbolicLink() && !e.isLink() && wanted.test(path)) {
           out.put(path, tar.readAllBytes());
         }
       }
@@ -674,6 +674,29 @@ final class AlpineFixtures {
    * (a lib/ file wins over a usr/lib/ symlink to it, as usrmerge tools do), {@code lib -> usr/lib},
    * so the database is at usr/lib/apk/db/installed; /etc/os-release says wolfi; {@code extra} files added.
    */
+  /**
+   * The database with each {@code var/lib/db/sbom/<name>-<version>.spdx.json} of {@code extra} owned
+   * by that package's record, as melange-built Wolfi packages ship and apk records their SBOM.
+   */
+  static byte[] withSboms(byte[] installed, Map<String, byte[]> extra) {
+    String text = new String(installed, StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder();
+    for (String record : text.split("\n\n", -1)) {
+      if (record.isEmpty()) {
+        continue;
+      }
+      out.append(record);
+      String file = "var/lib/db/sbom/" + field(record, 'P') + "-" + field(record, 'V') + ".spdx.json";
+      byte[] sbom = extra.get(file);
+      if (sbom != null) {
+        out.append("\nF:var/lib/db/sbom\nR:").append(file.substring(file.lastIndexOf('/') + 1))
+            .append("\nZ:").append(q1(sbom));
+      }
+      out.append("\n\n");
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
   static Layer usrmerged(Path tarGz, Path blob, Map<String, byte[]> extra) throws IOException {
     Set<String> fromLib = new java.util.HashSet<>();
     for (String p : tarTree(tarGz).keySet()) {
@@ -692,8 +715,14 @@ final class AlpineFixtures {
           continue;
         }
         byte[] content = e.isFile() ? in.readAllBytes() : null;
+        if (path.equals("lib/apk/db/installed")) {
+          content = withSboms(content, extra);
+        }
         if (path.startsWith("lib/")) {
           TarArchiveEntry moved = copy(e, "usr/" + path);
+          if (content != null) {
+            moved.setSize(content.length);
+          }
           lib.add(moved);
           libContent.add(content);
           continue;

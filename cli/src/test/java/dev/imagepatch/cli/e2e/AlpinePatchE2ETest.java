@@ -123,7 +123,7 @@ class AlpinePatchE2ETest {
     Map<String, List<String>> bad = new LinkedHashMap<>();
     bad.put("unknown-key", List.of("--key", impostor.toString(), "--key-name", AlpineFixtures.IMPOSTOR_KEY_NAME));
     bad.put("unsigned", List.of("--key", priv.toString(), "--unsigned-index"));
-    bad.put("checksum", List.of("--key", priv.toString(), "--index-checksum-of", "musl=busybox"));
+    bad.put("checksum", List.of("--key", priv.toString(), "--wrong-checksum", "musl"));
     bad.put("escape", List.of("--key", priv.toString(), "--escape", "musl"));
     bad.put("apkv3", List.of("--key", priv.toString(), "--apkv3-index"));
     bad.forEach((name, options) -> {
@@ -227,7 +227,7 @@ class AlpinePatchE2ETest {
     CliRun r = patch("patch", "-i", image310, "-r", reports310.toString(), "--push", "--cache", cache.toString(),
         "--mirror", prefix310 + "=" + mirrorTo.get("r310"), "--keyring", keyring.toString());
     assertEquals(0, r.code(), r.out() + r.err());
-    assertTrue(r.out().startsWith("Patched " + image310 + " -> " + image310 + "-patched"), r.out());
+    assertTrue(r.out().startsWith("Patched index " + image310 + " -> " + image310 + "-patched"), r.out());
     assertFalse(r.out().contains("Still vulnerable"), r.out());
 
     Path pulled = work.resolve("pulled-310");
@@ -500,7 +500,13 @@ class AlpinePatchE2ETest {
             continue;
           }
           Node want = newTree.get(d.path());
-          Node got = AlpineFixtures.node(inRoot(d.path()));
+          Path at = inRoot(d.path());
+          if (Files.isSymbolicLink(at) && !Files.readSymbolicLink(at).isAbsolute() && Files.isDirectory(at)) {
+            // A usrmerged image's own directory symlink (lib -> usr/lib): apk unpacks through it, and
+            // the directory it names is the image's, not the package's to set.
+            continue;
+          }
+          Node got = AlpineFixtures.node(at);
           if (got == null || got.type() != 'd' || want != null && (want.mode() != got.mode()
               || want.uid() != got.uid() || want.gid() != got.gid())) {
             wrong.add(d.path() + "/: expected " + want + ", got " + got);
@@ -528,7 +534,7 @@ class AlpinePatchE2ETest {
         }
       }
       assertEquals(List.of(), wrong, arch + ": files of the upgraded packages");
-      assertTrue(checked > 20, arch + ": " + checked + " files checked");
+      assertTrue(checked >= 10, arch + ": " + checked + " files checked");
     }
 
     /**

@@ -96,7 +96,12 @@ final class ApkLayer {
         String target = out.target(e.path());
         switch (e.type()) {
           case DIRECTORY -> out.directoryIfAbsent(target, e.mode(), e.uid(), e.gid(), e.mtime());
-          case SYMLINK -> out.symlink(target, e.linkTarget(), e.uid(), e.gid(), e.mtime());
+          case SYMLINK -> {
+            String where = protectedTarget(c, e, target, oldSums.get(e.path()));
+            if (where != null) {
+              out.symlink(where, e.linkTarget(), e.uid(), e.gid(), e.mtime());
+            }
+          }
           case HARDLINK -> out.hardlink(target, out.target(e.linkTarget()), e.mode(), e.uid(), e.gid(), e.mtime());
           case FILE -> {
             PatchLayer.Staged staged = out.stage(content);
@@ -116,24 +121,31 @@ final class ApkLayer {
   }
 
   /**
-   * Where a file lands, as apk-tools decides for its protected paths ({@code +etc}, not
-   * {@code etc/apk}; {@code etc/init.d} protects only symlinks): over the image's file when the
-   * image left it as the old version shipped it, else beside it as {@code .apk-new} unless the new
-   * version is what the image already has (then nothing is written).
+   * Where a file or symlink lands, as apk-tools 2 decides for its protected paths
+   * ({@code apk_db_migrate_files}; {@code +etc}, {@code !etc/apk}, and {@code @etc/init.d}, which
+   * protects only symlinks): over what the image has when that is what the old version shipped
+   * (checksums as apk takes them: a file's content, a symlink's target), else beside it as
+   * {@code .apk-new}, unless the new version is what the image already has (then nothing is written).
    */
   private String protectedTarget(Change c, ApkEntry e, String target, String oldSum) throws IOException {
-    if (!isProtected(e.path())) {
+    if (!isProtected(e.path(), e.type() == ApkEntry.Type.SYMLINK)) {
       return target;
     }
     Optional<FsEntry> current = fs.entry(target);
-    if (current.isEmpty() || current.get().type() != FsEntry.Type.FILE) {
+    if (current.isEmpty() || current.get().isDirectory()) {
       return target;
     }
-    String onDisk = sha1(target).orElse(null);
+    String onDisk = switch (current.get().type()) {
+      case FILE -> sha1(target).orElse(null);
+      case SYMLINK -> q1(sha1Hex(current.get().linkTarget().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      default -> null;
+    };
     if (oldSum != null && oldSum.equals(onDisk)) {
       return target;
     }
-    String newSum = e.sha1Hex() == null ? null : q1(e.sha1Hex());
+    String newSum = e.type() == ApkEntry.Type.SYMLINK
+        ? q1(sha1Hex(e.linkTarget().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        : e.sha1Hex() == null ? null : q1(e.sha1Hex());
     if (newSum != null && newSum.equals(onDisk)) {
       return null;
     }
@@ -142,27 +154,49 @@ final class ApkLayer {
     return target + ".apk-new";
   }
 
-  static boolean isProtected(String path) {
-    return path.startsWith("etc/") && !path.startsWith("etc/apk/") && !path.startsWith("etc/init.d/");
+  static boolean isProtected(String path, boolean symlink) {
+    if (!path.startsWith("etc/") || path.startsWith("etc/apk/")) {
+      return false;
+    }
+    return symlink || !path.startsWith("etc/init.d/");
   }
 
-  /** The image file's checksum as apk records it ({@code Q1} + base64 of SHA-1), from its spooled content. */
-  private Optional<String> sha1(String target) throws IOException {
-    Optional<Path> spooled = fs.spooled(target);
-    if (spooled.isEmpty()) {
-      return Optional.empty();
-    }
-    try (InputStream in = Files.newInputStream(spooled.get())) {
-      MessageDigest md = MessageDigest.getInstance("SHA-1");
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        md.update(buf, 0, n);
-      }
-      return Optional.of("Q1" + Base64.getEncoder().encodeToString(md.digest()));
+  private static String sha1Hex(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));
     } catch (NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex);
     }
+  }
+
+  /**
+   * The image file's checksum as apk records it ({@code Q1} + base64 of SHA-1): from its spooled
+   * content, or from the content kept in memory when a step (another family's, an effect's) keeps it.
+   */
+  private Optional<String> sha1(String target) throws IOException {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-1");
+    } catch (NoSuchAlgorithmException ex) {
+      throw new IllegalStateException(ex);
+    }
+    Optional<Path> spooled = fs.spooled(target);
+    if (spooled.isPresent()) {
+      try (InputStream in = Files.newInputStream(spooled.get())) {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          md.update(buf, 0, n);
+        }
+      }
+    } else {
+      Optional<byte[]> kept = fs.content(target);
+      if (kept.isEmpty()) {
+        return Optional.empty();
+      }
+      md.update(kept.get());
+    }
+    return Optional.of("Q1" + Base64.getEncoder().encodeToString(md.digest()));
   }
 
   private static String q1(String hex) {

@@ -95,7 +95,10 @@ final class ApkSession implements PackageSession {
   }
 
   private ApkResolver resolver() throws IOException, PatchException {
-    String world = image.content("etc/apk/world").map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+    // Without /etc/apk/world (distroless images stripped of /etc/apk), apk would find every package
+    // an orphan and purge the image; what is installed is taken as what is wanted instead.
+    String world = image.content("etc/apk/world").map(b -> new String(b, StandardCharsets.UTF_8))
+        .orElseGet(() -> String.join("\n", db.packages().stream().map(InstalledPackage::name).toList()) + "\n");
     List<ApkResolver.Repository> repos = new ArrayList<>();
     for (ApkRepository r : repositories()) {
       repos.add(new ApkResolver.Repository(r.toString(), r.line().tag(), r.records()));

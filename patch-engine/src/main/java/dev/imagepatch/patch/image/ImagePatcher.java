@@ -162,7 +162,7 @@ final class ImagePatcher {
     ObjectNode history = Json.MAPPER.createObjectNode();
     history.put("created", Instant.ofEpochSecond(epoch).toString());
     history.put("created_by", "imagepatch: " + String.join(", ", changes.stream()
-        .map(c -> c.name() + " " + (c.from() == null ? "(new)" : c.from()) + " -> " + c.to()).toList()));
+        .map(c -> c.name() + " " + (c.from() == null ? "(new)" : c.from()) + " -> " + (c.to() == null ? "(removed)" : c.to())).toList()));
     history.put("comment", Repatch.HISTORY_MARK + (repatch ? Repatch.basedOn(config) : manifest.digest().toString()));
     ImageSurgery.Image patched = ImageSurgery.appendLayer(base, layerDescriptor, written.diffId(), history, Map.of());
     List<String> entries = new ArrayList<>(layer.builder().entries().keySet());
