@@ -406,6 +406,69 @@ class AlpinePatchE2ETest {
         "oci:" + layout + ":" + tag);
   }
 
+
+  /**
+   * A real Trivy report (trivy's own alpine-310 fixture: libcrypto1.1 and libssl1.1, fixed in
+   * 1.1.1d-r0 and 1.1.1d-r2) over the 3.10.3 image: only those two are upgraded, to the highest
+   * version the repository has, and the OpenVEX document names them with apk purls.
+   */
+  @Test
+  @Order(6)
+  void aRealTrivyAlpineReportUpgradesWhatItNames() throws Exception {
+    Path report = dev.imagepatch.testing.SharedData.path("vectors/trivy/trivy-alpine-310.json");
+    Path vex = work.resolve("trivy-alpine.vex.json");
+    CliRun r = patch("patch", "-i", registry.host() + "/alpine:3.10.3-x86_64", "-r", report.toString(),
+        "--oci-dir", work.resolve("out-trivy").toString(), "--cache", cache.toString(),
+        "--mirror", prefix310 + "=" + mirrorTo.get("r310"), "--keyring", keyring.toString(),
+        "-f", "openvex", "-o", vex.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    List<String> changed = r.out().lines().filter(l -> l.matches("\\s+\\S+\\s+\\S+\\s+\\S+\\s+requested.*"))
+        .map(String::strip).toList();
+    assertEquals(2, changed.size(), r.out());
+    assertTrue(changed.get(0).matches("libcrypto1\\.1\\s+1\\.1\\.1d-r0\\s+1\\.1\\.1k-r0\\s+requested"), changed.toString());
+    assertTrue(changed.get(1).matches("libssl1\\.1\\s+1\\.1\\.1d-r0\\s+1\\.1\\.1k-r0\\s+requested"), changed.toString());
+    assertTrue(r.out().contains("CVE-2019-1551 (libcrypto1.1)") && r.out().contains("CVE-2019-1551 (libssl1.1)"),
+        r.out());
+    String doc = Files.readString(vex);
+    assertTrue(doc.contains("pkg:apk/alpine/libcrypto1.1@1.1.1k-r0?arch=x86_64"), doc);
+    assertTrue(doc.contains("pkg:apk/alpine/libssl1.1@1.1.1k-r0?arch=x86_64"), doc);
+  }
+
+  /** Grype reports name Wolfi and Chainguard images by their distro; both go to the apk family. */
+  @Test
+  @Order(7)
+  void grypeReportsForWolfiAndChainguardArePlannedByTheApkFamily() throws Exception {
+    for (String distro : List.of("wolfi", "chainguard")) {
+      Path report = work.resolve("grype-" + distro + ".json");
+      StringBuilder matches = new StringBuilder();
+      for (Upgrade u : wolfiUpgrades) {
+        if (matches.length() > 0) {
+          matches.append(",");
+        }
+        matches.append("{\"vulnerability\": {\"id\": \"GHSA-test-" + u.name() + "\", \"severity\": \"High\","
+            + " \"fix\": {\"versions\": [\"" + u.to() + "\"], \"state\": \"fixed\"}},"
+            + " \"relatedVulnerabilities\": [], \"matchDetails\": [{\"type\": \"exact-direct-match\","
+            + " \"matcher\": \"apk-matcher\", \"searchedBy\": {\"distro\": {\"type\": \"" + distro + "\"}}}],"
+            + " \"artifact\": {\"id\": \"" + u.name() + "\", \"name\": \"" + u.name() + "\", \"version\": \""
+            + u.from() + "\", \"type\": \"apk\", \"locations\": [{\"path\": \"/usr/lib/apk/db/installed\"}],"
+            + " \"purl\": \"pkg:apk/" + distro + "/" + u.name() + "@" + u.from() + "?arch=x86_64\", \"upstreams\": []}}");
+      }
+      Files.writeString(report, "{\"matches\": [" + matches + "], \"source\": {\"type\": \"image\", \"target\":"
+          + " {\"userInput\": \"" + registry.host() + "/wolfi:base\", \"architecture\": \"amd64\", \"os\": \"linux\"}},"
+          + " \"distro\": {\"name\": \"" + distro + "\", \"version\": \"20230201\", \"idLike\": []},"
+          + " \"descriptor\": {\"name\": \"grype\", \"version\": \"0.0.0-test\"}}");
+      CliRun r = patch("patch", "-i", registry.host() + "/wolfi:base", "-r", report.toString(), "--dry-run",
+          "--cache", cache.toString(), "--mirror", prefix310 + "=" + mirrorTo.get("r310"),
+          "--keyring", keyring.toString());
+      assertEquals(0, r.code(), distro + ": " + r.out() + r.err());
+      for (Upgrade u : wolfiUpgrades) {
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().matches(java.util.regex.Pattern.quote(u.name())
+            + "\\s+" + java.util.regex.Pattern.quote(u.from()) + "\\s+" + java.util.regex.Pattern.quote(u.to()) + "\\s+.*")),
+            distro + ": " + u + " in " + r.out());
+      }
+    }
+  }
+
   /**
    * Judges one patched root filesystem against the old and the new real minirootfs: what apk
    * itself wrote in the new one is what the patch must have written for the upgraded packages.

@@ -215,7 +215,7 @@ final class ImagePatcher {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", which the "
           + found.get(0).describe() + " does not patch");
     }
-    if (os != null && !release.isEmpty() && !release.is(os.id())) {
+    if (os != null && !release.isEmpty() && !release.is(os.id()) && !sameLineage(os.id(), release.id())) {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", but the image is "
           + release.id() + " (" + release.prettyName() + ")");
     }
@@ -225,6 +225,15 @@ final class ImagePatcher {
           .map(f -> f.looksFor() + " (" + f.packageManager().id() + ")").toList()));
     }
     return found.stream().filter(f -> os == null || f.packageManager() == wanted).findFirst().orElseThrow();
+  }
+
+  /**
+   * Chainguard's images are built from Wolfi's packages, and scanners name either for the other's
+   * images (an image's os-release may say {@code wolfi} where Grype says {@code chainguard}).
+   */
+  private static boolean sameLineage(String reportOs, String imageOs) {
+    java.util.Set<String> wolfi = java.util.Set.of("wolfi", "chainguard");
+    return wolfi.contains(reportOs) && wolfi.contains(imageOs);
   }
 
   /** The pushed patch layer alone, read back from the target (or from the local blob for a target not readable). */
