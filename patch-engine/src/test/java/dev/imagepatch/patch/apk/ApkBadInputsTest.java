@@ -124,7 +124,7 @@ class ApkBadInputsTest {
 
   @Test
   void aPackageWithAPathOutOfTheRootIsRefused() throws Exception {
-    assertRefused("escaping", "hello-1.0-r1", "../../etc/evil");
+    assertRefused("escaping", "hello-1.0-r1", "../../etc/evil", "leaves the root");
   }
 
   @Test
