@@ -95,15 +95,27 @@ final class ApkSession implements PackageSession {
   }
 
   private ApkResolver resolver() throws IOException, PatchException {
-    // Without /etc/apk/world (distroless images stripped of /etc/apk), apk would find every package
-    // an orphan and purge the image; what is installed is taken as what is wanted instead.
+    // A distroless image (Chainguard static, or /etc/apk removed) has no world. apk over an empty world
+    // would purge every package as an orphan, so a request could never be met ("no candidate reaches");
+    // the installed names (each pinned to the tag it came from) stand in for it: everything stays
+    // installed and only what is asked for (and what it needs) changes. Nothing writes the world.
     String world = image.content("etc/apk/world").map(b -> new String(b, StandardCharsets.UTF_8))
-        .orElseGet(() -> String.join("\n", db.packages().stream().map(InstalledPackage::name).toList()) + "\n");
+        .orElseGet(() -> installedAsWorld(db));
     List<ApkResolver.Repository> repos = new ArrayList<>();
     for (ApkRepository r : repositories()) {
       repos.add(new ApkResolver.Repository(r.toString(), r.line().tag(), r.records()));
     }
     return ApkResolver.of(db, world, repos, arch);
+  }
+
+  /** One world line per installed package, {@code name@tag} for one installed from a pinned repository. */
+  static String installedAsWorld(InstalledDatabase db) {
+    StringBuilder out = new StringBuilder();
+    for (InstalledPackage p : db.packages()) {
+      out.append(p.name()).append(p.header().get('s').filter(t -> !t.isEmpty()).map(t -> "@" + t).orElse(""))
+          .append('\n');
+    }
+    return out.toString();
   }
 
   @Override

@@ -144,6 +144,19 @@ public final class FixtureImages {
     }
   }
 
+  /**
+   * An image of {@code arch} whose one layer is {@code layer} (symlinks and modes as given), tagged
+   * {@code tag} (null: untagged); returns its descriptor, platform set.
+   */
+  public static Descriptor image(OciLayout layout, String tag, String arch, LayerBuilder layer) throws IOException {
+    Path blob = Files.createTempFile("fixture-layer-", ".tar.gz");
+    try {
+      return image(layout, tag, arch, layer.write(blob, LayerBuilder.Compression.GZIP, CREATED), blob);
+    } finally {
+      Files.deleteIfExists(blob);
+    }
+  }
+
   private static Descriptor image(OciLayout layout, String tag, String arch, byte[] tarGz) throws IOException {
     Path blob = Files.createTempFile("fixture-layer-", ".tar.gz");
     try {
