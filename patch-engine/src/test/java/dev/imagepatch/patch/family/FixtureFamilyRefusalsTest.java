@@ -35,11 +35,13 @@ class FixtureFamilyRefusalsTest {
   @Test
   void anImageOfNeitherFamilyNamesWhatEachBackendLooksFor() throws Exception {
     OciLayout source = OciLayout.openOrCreate(work.resolve("source"));
-    FixtureImages.image(source, "1", "amd64", Map.of("etc/os-release", utf8("ID=alpine\nPRETTY_NAME=Alpine\n"),
-        "lib/apk/db/installed", utf8("P:musl\nV:1.2.4-r2\n")));
+    // Gentoo's portage database: no family here patches it.
+    FixtureImages.image(source, "1", "amd64", Map.of("etc/os-release", utf8("ID=gentoo\nPRETTY_NAME=Gentoo\n"),
+        "var/db/pkg/sys-libs/musl-1.2.4/CONTENTS", utf8("obj /lib/libc.so 0 0\n")));
 
     String message = refusal(source);
-    assertTrue(message.contains("no package backend recognizes the image") && message.contains("/var/lib/dpkg/status")
+    assertTrue(message.contains("no package backend recognizes the image (Gentoo)")
+        && message.contains("/var/lib/dpkg/status") && message.contains("/lib/apk/db/installed")
         && message.contains("/var/lib/fixture/installed"), message);
   }
 
