@@ -3,6 +3,7 @@ package dev.imagepatch.patch.apk;
 import dev.imagepatch.layer.FsEntry;
 import dev.imagepatch.patch.PatchResult.PackageChange;
 import dev.imagepatch.patch.ScriptNotRun;
+import dev.imagepatch.patch.effects.CertsDirectory;
 import dev.imagepatch.patch.effects.LayerTree;
 import dev.imagepatch.patch.effects.Rehash;
 import dev.imagepatch.patch.spi.ImageNeeds;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -52,13 +52,12 @@ final class AlpineCaCertificates implements PostInstallEffect {
   static final String CONF = "etc/ca-certificates.conf";
   static final String SHARE = "usr/share/ca-certificates";
   static final String LOCAL = "usr/local/share/ca-certificates";
-  static final String ETC = "etc/ssl/certs";
+  static final String ETC = CertsDirectory.PATH;
   static final String HOOKS = "etc/ca-certificates/update.d";
   static final String BUNDLE = "ca-certificates.crt";
   /** The package's {@code triggers} line. */
   static final List<String> TRIGGER_DIRECTORIES = List.of(SHARE, LOCAL, ETC, HOOKS);
   private static final String PREFIX = "ca-cert-";
-  private static final int MAX_LINKS = 40;
   /** The certhash hook: {@code c_rehash} (or {@code openssl rehash}) of {@code /etc/ssl/certs}, nothing else. */
   private static final Pattern CERTHASH = Pattern.compile(
       "(exec\\s+)?(/usr/bin/|/bin/)?(c_rehash|openssl\\s+rehash)\\s+/etc/ssl/certs/?");
@@ -71,31 +70,19 @@ final class AlpineCaCertificates implements PostInstallEffect {
    */
   record Outcome(Map<String, String> links, Set<String> removed, byte[] bundle, List<String> hooksNotRun) {}
 
-  /** One entry of /etc/ssl/certs while the program works on it: a link target or a regular file. */
-  private record Node(String link, boolean file) {}
-
   private final LayerTree tree;
-  private final Map<String, Node> etc = new TreeMap<>();
-  private final Map<String, Node> before;
-  private byte[] bundle;
+  // /etc/ssl/certs as the program has left it so far; paths are resolved through it.
+  private final CertsDirectory etc;
 
   /** The effect, for the backend. */
   AlpineCaCertificates() {
     this.tree = null;
-    this.before = Map.of();
+    this.etc = null;
   }
 
   private AlpineCaCertificates(LayerTree tree) {
     this.tree = tree;
-    for (String name : tree.list(ETC)) {
-      FsEntry e = tree.entry(ETC + "/" + name).orElseThrow();
-      if (e.type() == FsEntry.Type.SYMLINK) {
-        etc.put(name, new Node(e.linkTarget(), false));
-      } else {
-        etc.put(name, new Node(null, e.type() == FsEntry.Type.FILE || e.type() == FsEntry.Type.HARDLINK));
-      }
-    }
-    before = new TreeMap<>(etc);
+    this.etc = new CertsDirectory(tree, true);
   }
 
   @Override
@@ -163,7 +150,7 @@ final class AlpineCaCertificates implements PostInstallEffect {
     // The hash table of update-ca.c: a later entry under a name wins (hash_get finds the newest).
     Map<String, String> calinks = new LinkedHashMap<>();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Optional<byte[]> conf = content(CONF);
+    Optional<byte[]> conf = etc.content(CONF);
     if (conf.isPresent()) {
       String text = new String(conf.get(), StandardCharsets.UTF_8);
       List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
@@ -178,7 +165,7 @@ final class AlpineCaCertificates implements PostInstallEffect {
       }
     }
     // readdir order is the filesystem's; byte order here.
-    Optional<String> local = resolve(LOCAL);
+    Optional<String> local = etc.resolve(LOCAL);
     if (local.isPresent() && tree.entry(local.get()).filter(FsEntry::isDirectory).isPresent()) {
       Set<String> names = new TreeSet<>(AlpineCaCertificates::compareBytes);
       names.addAll(tree.list(local.get()));
@@ -189,53 +176,36 @@ final class AlpineCaCertificates implements PostInstallEffect {
       }
     }
     Set<String> done = new HashSet<>();
-    for (String name : new ArrayList<>(etc.keySet())) {
-      if (name.startsWith(".")) {
-        continue;
-      }
-      Node n = etc.get(name);
-      if (n.link() == null) {
+    for (String name : etc.names()) {
+      String link = etc.link(name);
+      if (name.startsWith(".") || link == null) {
         continue;
       }
       String wanted = calinks.get(name);
       if (wanted == null) {
-        if (n.link().startsWith("/" + SHARE + "/") || n.link().startsWith("/" + LOCAL + "/")) {
+        if (link.startsWith("/" + SHARE + "/") || link.startsWith("/" + LOCAL + "/")) {
           etc.remove(name);
         }
       } else {
-        if (!n.link().equals(wanted)) {
-          etc.put(name, new Node(wanted, false));
+        if (!link.equals(wanted)) {
+          etc.link(name, wanted);
         }
         done.add(name);
       }
     }
     for (Map.Entry<String, String> l : calinks.entrySet()) {
-      if (!done.contains(l.getKey()) && !etc.containsKey(l.getKey())) {
-        etc.put(l.getKey(), new Node(l.getValue(), false)); // symlink() fails on anything there
+      if (!done.contains(l.getKey()) && !etc.contains(l.getKey())) {
+        etc.link(l.getKey(), l.getValue()); // symlink() fails on anything there
       }
     }
-    bundle = out.toByteArray();
-    etc.put(BUNDLE, new Node(null, true));
+    byte[] bundle = out.toByteArray();
+    etc.file(BUNDLE, bundle);
 
     List<String> notRun = hooks();
 
-    Map<String, String> links = new TreeMap<>();
-    Set<String> removed = new TreeSet<>();
-    for (Map.Entry<String, Node> e : etc.entrySet()) {
-      Node was = before.get(e.getKey());
-      if (e.getValue().link() != null && (was == null || !e.getValue().link().equals(was.link()))) {
-        links.put(e.getKey(), e.getValue().link());
-      }
-    }
-    for (String name : before.keySet()) {
-      if (!etc.containsKey(name)) {
-        removed.add(name);
-      }
-    }
-    Node old = before.get(BUNDLE);
-    boolean same = old != null && old.file() && tree.read(ETC + "/" + BUNDLE).map(b -> Arrays.equals(b, bundle))
+    boolean same = etc.wasFile(BUNDLE) && tree.read(ETC + "/" + BUNDLE).map(b -> Arrays.equals(b, bundle))
         .orElse(false);
-    return new Outcome(links, removed, same ? null : bundle, notRun);
+    return new Outcome(etc.linksMade(), etc.removed(), same ? null : bundle, notRun);
   }
 
   /** {@code proc_localglobaldir}: the link's name and target, and the file's bytes into the bundle. */
@@ -249,7 +219,7 @@ final class AlpineCaCertificates implements PostInstallEffect {
     calinks.remove(key);
     calinks.put(key, fullPath);
     // copyfile: open() follows links; a directory or a missing file adds nothing.
-    Optional<byte[]> content = content(fullPath.substring(1));
+    Optional<byte[]> content = etc.content(fullPath.substring(1));
     content.ifPresent(out::writeBytes);
   }
 
@@ -259,7 +229,7 @@ final class AlpineCaCertificates implements PostInstallEffect {
    */
   private List<String> hooks() throws IOException {
     List<String> notRun = new ArrayList<>();
-    Optional<String> dir = resolve(HOOKS);
+    Optional<String> dir = etc.resolve(HOOKS);
     if (dir.isEmpty()) {
       return notRun;
     }
@@ -269,14 +239,14 @@ final class AlpineCaCertificates implements PostInstallEffect {
       if (!RUN_PARTS_NAME.matcher(name).matches()) {
         continue;
       }
-      Optional<String> file = resolve(dir.get() + "/" + name);
+      Optional<String> file = etc.resolve(dir.get() + "/" + name);
       Optional<FsEntry> e = file.flatMap(tree::entry);
       if (e.isEmpty() || e.get().isDirectory() || (e.get().mode() & 0111) == 0) {
         continue;
       }
       Optional<byte[]> script = tree.read(file.get());
       if (script.isPresent() && isCerthash(new String(script.get(), StandardCharsets.UTF_8))) {
-        rehash();
+        etc.rehash();
       } else {
         notRun.add(name);
       }
@@ -299,82 +269,6 @@ final class AlpineCaCertificates implements PostInstallEffect {
       commands.add(l);
     }
     return commands.size() == 1 && CERTHASH.matcher(commands.get(0)).matches();
-  }
-
-  private void rehash() throws IOException {
-    Rehash.run(new Rehash.Directory() {
-      @Override
-      public Set<String> names() {
-        return new TreeSet<>(etc.keySet());
-      }
-
-      @Override
-      public String link(String name) {
-        Node n = etc.get(name);
-        return n == null ? null : n.link();
-      }
-
-      @Override
-      public Optional<byte[]> content(String name) throws IOException {
-        return AlpineCaCertificates.this.content(ETC + "/" + name);
-      }
-
-      @Override
-      public void link(String name, String target) {
-        etc.put(name, new Node(target, false));
-      }
-
-      @Override
-      public void remove(String name) {
-        etc.remove(name);
-      }
-    });
-  }
-
-  // ---- the filesystem, with /etc/ssl/certs as the program has left it so far ----
-
-  /** Follows links; empty when the path (or a link on the way) leads nowhere. */
-  private Optional<String> resolve(String path) {
-    String p = FsEntry.normalize(path);
-    for (int i = 0; i < MAX_LINKS; i++) {
-      String link;
-      if (p.startsWith(ETC + "/") && p.indexOf('/', ETC.length() + 1) < 0) {
-        Node n = etc.get(p.substring(ETC.length() + 1));
-        if (n == null) {
-          return Optional.empty();
-        }
-        if (n.link() == null) {
-          return Optional.of(p);
-        }
-        link = n.link();
-      } else {
-        Optional<FsEntry> e = tree.entry(p);
-        if (e.isEmpty()) {
-          return Optional.empty();
-        }
-        if (e.get().type() != FsEntry.Type.SYMLINK) {
-          return Optional.of(p);
-        }
-        link = e.get().linkTarget();
-      }
-      String parent = FsEntry.parent(p);
-      p = FsEntry.normalize(link.startsWith("/") ? link : (parent == null || parent.isEmpty() ? "" : parent + "/")
-          + link);
-    }
-    return Optional.empty();
-  }
-
-  /** The bytes a path leads to when it is a regular file; the bundle as written so far. */
-  private Optional<byte[]> content(String path) throws IOException {
-    Optional<String> target = resolve(path);
-    if (target.isEmpty()) {
-      return Optional.empty();
-    }
-    String t = target.get();
-    if (t.equals(ETC + "/" + BUNDLE) && bundle != null) {
-      return Optional.of(bundle);
-    }
-    return tree.read(t);
   }
 
   /** {@code sort} in the C locale. */

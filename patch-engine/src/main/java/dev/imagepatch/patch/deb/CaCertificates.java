@@ -1,8 +1,8 @@
 package dev.imagepatch.patch.deb;
 
-import dev.imagepatch.patch.effects.LayerTree;
-import dev.imagepatch.patch.effects.Rehash;
 import dev.imagepatch.layer.FsEntry;
+import dev.imagepatch.patch.effects.CertsDirectory;
+import dev.imagepatch.patch.effects.LayerTree;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -32,7 +31,7 @@ final class CaCertificates {
   static final String DEBCONF = "var/cache/debconf/config.dat";
   static final String SHARE = "usr/share/ca-certificates";
   static final String LOCAL = "usr/local/share/ca-certificates";
-  static final String ETC = "etc/ssl/certs";
+  static final String ETC = CertsDirectory.PATH;
   static final String HOOKS = "etc/ca-certificates/update.d";
   static final String BUNDLE = "ca-certificates.crt";
   /** The triggers ca-certificates is interested in; each runs update-ca-certificates. */
@@ -52,31 +51,19 @@ final class CaCertificates {
       # line begins with ! is certificate filename to be deselected.
       #
       """;
-  private static final int MAX_LINKS = 40;
 
   /** The changes to write: new configuration (and the old one as {@code .dpkg-old}), links, removals, bundle. */
   record Outcome(byte[] conf, byte[] confOld, Map<String, String> links, Set<String> removed, byte[] bundle,
       List<String> notes) {}
 
-  /** One entry of /etc/ssl/certs while the scripts work on it: a link target or a regular file. */
-  private record Node(String link, byte[] content) {}
-
   private final LayerTree tree;
-  private final Map<String, Node> etc = new TreeMap<>();
-  private final Map<String, Node> before;
+  // /etc/ssl/certs as the scripts have left it so far; this model has only ever seen links and regular files there.
+  private final CertsDirectory etc;
   private final List<String> notes = new ArrayList<>();
 
-  private CaCertificates(LayerTree tree) throws IOException {
+  private CaCertificates(LayerTree tree) {
     this.tree = tree;
-    for (String name : tree.list(ETC)) {
-      FsEntry e = tree.entry(ETC + "/" + name).orElseThrow();
-      if (e.type() == FsEntry.Type.SYMLINK) {
-        etc.put(name, new Node(e.linkTarget(), null));
-      } else if (e.type() == FsEntry.Type.FILE || e.type() == FsEntry.Type.HARDLINK) {
-        etc.put(name, new Node(null, tree.read(ETC + "/" + name).orElse(new byte[0])));
-      }
-    }
-    before = new TreeMap<>(etc);
+    this.etc = new CertsDirectory(tree, false);
   }
 
   /** Runs the configuration step over {@code tree}. */
@@ -90,26 +77,13 @@ final class CaCertificates {
     byte[] confBytes = conf.getBytes(StandardCharsets.UTF_8);
     boolean confChanged = oldConf.isEmpty() || !Arrays.equals(oldConf.get(), confBytes);
     byte[] bundle = update(conf);
-    Map<String, String> links = new TreeMap<>();
-    Set<String> removed = new TreeSet<>();
-    for (Map.Entry<String, Node> e : etc.entrySet()) {
-      Node was = before.get(e.getKey());
-      if (e.getValue().link() != null && (was == null || !e.getValue().link().equals(was.link()))) {
-        links.put(e.getKey(), e.getValue().link());
-      }
-    }
-    for (String name : before.keySet()) {
-      if (!etc.containsKey(name)) {
-        removed.add(name);
-      }
-    }
     Set<String> hooks = tree.list(HOOKS);
     if (!hooks.isEmpty()) {
       notes.add("/" + HOOKS + ": hooks not run (" + String.join(", ", hooks) + "); what they derive from the trust"
           + " store, such as a Java keystore, keeps the old set");
     }
-    return new Outcome(confChanged ? confBytes : null, confChanged ? oldConf.orElse(null) : null, links, removed,
-        bundle, notes);
+    return new Outcome(confChanged ? confBytes : null, confChanged ? oldConf.orElse(null) : null, etc.linksMade(),
+        etc.removed(), bundle, notes);
   }
 
   // ---- the postinst (and the config script it reruns): /etc/ca-certificates.conf ----
@@ -214,8 +188,7 @@ final class CaCertificates {
     for (String line : lines) {
       if (line.startsWith("!") && line.length() > 1) {
         String pem = baseName(line.substring(1).strip()) + ".pem";
-        Node n = etc.get(pem);
-        if (n != null && n.link() != null) {
+        if (etc.link(pem) != null) {
           etc.remove(pem);
           removed++;
         }
@@ -239,26 +212,30 @@ final class CaCertificates {
     local.forEach(l -> certs.add("/" + LOCAL + "/" + l));
     for (String cert : certs) {
       String pem = baseName(cert).replace(' ', '_').replace('(', '=').replace(')', '=').replace(',', '_') + ".pem";
-      Node n = etc.get(pem);
-      if (n == null || resolve(ETC + "/" + pem).isEmpty() || !cert.equals(n.link())) {
-        etc.put(pem, new Node(cert, null));
+      if (!etc.contains(pem) || etc.resolve(ETC + "/" + pem).isEmpty() || !cert.equals(etc.link(pem))) {
+        etc.link(pem, cert);
         added++;
       }
       if (bundle == null) {
         bundle = new ByteArrayOutputStream();
       }
-      byte[] content = tree.read(resolve(cert.substring(1)).orElseThrow()).orElse(new byte[0]);
+      byte[] content = tree.read(etc.resolve(cert.substring(1)).orElseThrow()).orElse(new byte[0]);
       bundle.write(content);
       if (content.length > 0 && content[content.length - 1] != '\n') {
         bundle.write('\n');
       }
     }
     if (added > 0 || removed > 0) {
-      etc.entrySet().removeIf(e -> e.getValue().link() != null && resolve(ETC + "/" + e.getKey()).isEmpty());
-      rehash();
+      // The script's orphan sweep (links that fail test -e) comes first, or openssl rehash would fail.
+      for (String name : etc.names()) {
+        if (etc.link(name) != null && etc.resolve(ETC + "/" + name).isEmpty()) {
+          etc.remove(name);
+        }
+      }
+      etc.rehash();
     }
     if (bundle != null) {
-      etc.put(BUNDLE, new Node(null, bundle.toByteArray()));
+      etc.file(BUNDLE, bundle.toByteArray());
     }
     return bundle == null ? null : bundle.toByteArray();
   }
@@ -269,85 +246,10 @@ final class CaCertificates {
     return name.endsWith(".crt") && !name.equals(".crt") ? name.substring(0, name.length() - 4) : name;
   }
 
-  // ---- openssl rehash /etc/ssl/certs ----
-
-  private void rehash() throws IOException {
-    Rehash.run(new Rehash.Directory() {
-      @Override
-      public Set<String> names() {
-        return new TreeSet<>(etc.keySet());
-      }
-
-      @Override
-      public String link(String name) {
-        Node n = etc.get(name);
-        return n == null ? null : n.link();
-      }
-
-      @Override
-      public Optional<byte[]> content(String name) throws IOException {
-        return CaCertificates.this.content(ETC + "/" + name);
-      }
-
-      @Override
-      public void link(String name, String target) {
-        etc.put(name, new Node(target, null));
-      }
-
-      @Override
-      public void remove(String name) {
-        etc.remove(name);
-      }
-    });
-  }
-
-  // ---- the filesystem, with /etc/ssl/certs as the scripts have left it so far ----
-
-  /** Follows links; empty when the path (or a link on the way) leads nowhere. */
-  private Optional<String> resolve(String path) {
-    String p = path;
-    for (int i = 0; i < MAX_LINKS; i++) {
-      String link;
-      if (p.startsWith(ETC + "/") && p.indexOf('/', ETC.length() + 1) < 0) {
-        Node n = etc.get(p.substring(ETC.length() + 1));
-        if (n == null) {
-          return Optional.empty();
-        }
-        if (n.link() == null) {
-          return Optional.of(p);
-        }
-        link = n.link();
-      } else {
-        Optional<FsEntry> e = tree.entry(p);
-        if (e.isEmpty()) {
-          return Optional.empty();
-        }
-        if (e.get().type() != FsEntry.Type.SYMLINK) {
-          return Optional.of(p);
-        }
-        link = e.get().linkTarget();
-      }
-      String parent = FsEntry.parent(p);
-      p = FsEntry.normalize(link.startsWith("/") ? link : (parent == null || parent.isEmpty() ? "" : parent + "/")
-          + link);
-    }
-    return Optional.empty();
-  }
-
-  private Optional<byte[]> content(String path) throws IOException {
-    Optional<String> target = resolve(path);
-    if (target.isEmpty()) {
-      return Optional.empty();
-    }
-    String t = target.get();
-    if (t.startsWith(ETC + "/") && t.indexOf('/', ETC.length() + 1) < 0) {
-      return Optional.ofNullable(etc.get(t.substring(ETC.length() + 1)).content());
-    }
-    return tree.read(t);
-  }
+  // ---- the filesystem ----
 
   private boolean isFile(String path) {
-    Optional<String> target = resolve(path);
+    Optional<String> target = etc.resolve(path);
     if (target.isEmpty()) {
       return false;
     }

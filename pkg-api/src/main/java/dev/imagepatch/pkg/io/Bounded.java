@@ -34,6 +34,23 @@ public final class Bounded {
     return new Guard(in, limit, tooLarge);
   }
 
+  /**
+   * {@code skip} for a filter stream whose {@code read} must see every byte (to hash or count it):
+   * up to {@code n} bytes read through {@code in} and dropped; fewer only at its end.
+   */
+  public static long skipByReading(InputStream in, long n) throws IOException {
+    byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(n, 1))];
+    long done = 0;
+    while (done < n) {
+      int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+      if (r < 0) {
+        break;
+      }
+      done += r;
+    }
+    return done;
+  }
+
   /** All of {@code in}, when it holds at most {@code limit} bytes. */
   public static byte[] readAll(InputStream in, long limit, Supplier<String> tooLarge) throws IOException {
     return limit(new NonClosing(in), limit, tooLarge).readAllBytes();
@@ -169,16 +186,7 @@ public final class Bounded {
     @Override
     public long skip(long n) throws IOException {
       // Read, not skipped: a skip over decompressed data must count as much as a read.
-      byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(n, 1))];
-      long done = 0;
-      while (done < n) {
-        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
+      return skipByReading(this, n);
     }
   }
 
