@@ -99,6 +99,15 @@ class ApkHostileImageTest {
   }
 
   @Test
+  void aTriggerGlobJavaCannotReadMatchesNothing() {
+    for (String glob : List.of("[", "/usr/{a,{b}}", "/x[!")) {
+      assertEquals(null, ApkLayer.matcher(glob), glob);
+    }
+    assertTrue(ApkLayer.matcher("/usr/share/ca-certificates/*").matches(java.nio.file.Path.of(
+        "/usr/share/ca-certificates/mozilla")));
+  }
+
+  @Test
   void aDatabasePathLeavingTheRootIsRefusedNamingTheFile() throws Exception {
     String record = "C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\nP:evil\nV:1.0-r0\n";
     for (String fileSection : List.of("F:../../etc\nR:passwd\n", "F:usr/../../x\n", "F:usr\nR:..\n",
