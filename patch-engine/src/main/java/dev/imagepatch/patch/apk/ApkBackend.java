@@ -111,6 +111,18 @@ public final class ApkBackend implements PackageBackend {
 
   /** The image's repositories (repositories and repositories.d), mirror-rewritten, then the extra ones. */
   static List<RepositoryLine> repositories(MergedFilesystem fs, RepositoryOptions req) throws PatchException {
+    return repositories(fs, req, skipped -> { });
+  }
+
+  /**
+   * As {@link #repositories(MergedFilesystem, RepositoryOptions)}. A line of the image that is not an
+   * {@code http(s)} URL (a local path, {@code file:}, {@code ftp:}) names the image's own filesystem
+   * (or something imagepatch cannot fetch): reading it would read the host's filesystem, so it is
+   * passed over and told to {@code skipped}. Only the user's own repositories may be local: an
+   * {@code --extra-repository}, or what a {@code --mirror} rewrites an image's line to.
+   */
+  static List<RepositoryLine> repositories(MergedFilesystem fs, RepositoryOptions req,
+      java.util.function.Consumer<String> skipped) throws PatchException {
     Map<String, String> files = new LinkedHashMap<>();
     fs.content("etc/apk/repositories").ifPresent(b -> files.put("/etc/apk/repositories",
         new String(b, StandardCharsets.UTF_8)));
@@ -119,10 +131,12 @@ public final class ApkBackend implements PackageBackend {
         files.put("/etc/apk/repositories.d/" + name, new String(b, StandardCharsets.UTF_8));
       }
     });
+    Set<String> fromImage = Set.copyOf(files.keySet());
     for (int i = 0; i < req.extraRepositories().size(); i++) {
       files.put("extra repository " + (i + 1), req.extraRepositories().get(i));
     }
     List<RepositoryLine> out = new ArrayList<>();
+    List<String> passedOver = new ArrayList<>();
     for (Map.Entry<String, String> f : files.entrySet()) {
       List<RepositoryLine> lines;
       try {
@@ -131,8 +145,21 @@ public final class ApkBackend implements PackageBackend {
         throw new PatchException(e.getMessage());
       }
       for (RepositoryLine l : lines) {
-        out.add(new RepositoryLine(mirrored(l.url(), req.mirrors()), l.tag()));
+        String url = mirrored(l.url(), req.mirrors());
+        if (fromImage.contains(f.getKey()) && url.equals(l.url()) && !l.isRemote()) {
+          passedOver.add(l.toString());
+          skipped.accept(f.getKey() + ": " + l + " passed over: imagepatch reads an image's repositories only over"
+              + " http(s); a local one names the image's filesystem, not this machine's (give it with"
+              + " --extra-repository, or --mirror it)");
+          continue;
+        }
+        out.add(new RepositoryLine(url, l.tag()));
       }
+    }
+    if (out.isEmpty() && !passedOver.isEmpty()) {
+      throw new PatchException("the image's apk repositories are all local (" + String.join(", ", passedOver)
+          + "), which imagepatch does not read from this machine; give a repository with --extra-repository URL (in"
+          + " apk's syntax: [@tag] URL), or --mirror the image's");
     }
     if (out.isEmpty()) {
       throw new PatchException("the image has no apk repositories (/etc/apk/repositories) and no extra repository"
@@ -174,8 +201,10 @@ public final class ApkBackend implements PackageBackend {
         }
       }
     } else {
-      for (String name : fs.entries().keySet().stream().filter(p -> p.startsWith("etc/apk/keys/"))
-          .sorted().toList()) {
+      // apk reads the files of /etc/apk/keys itself, not of directories under it: a name with a '/'
+      // (a hostile image's etc/apk/keys/sub/x.pub) is no key, and not a name ApkKeys accepts.
+      for (String name : fs.entries().keySet().stream().filter(p -> p.startsWith("etc/apk/keys/")
+          && p.indexOf('/', "etc/apk/keys/".length()) < 0).sorted().toList()) {
         Optional<String> real = fs.resolve(name);
         Optional<byte[]> content = real.flatMap(fs::content);
         content.ifPresent(b -> pem.put(name.substring("etc/apk/keys/".length()), b));

@@ -117,7 +117,13 @@ final class ApkLayer {
     } catch (SafePath.UnsafePathException e) {
       throw new IOException(culprit + ": " + e.getMessage() + "; apk refuses such a package", e);
     }
-    return InstalledPackage.installed(c.record(), c.archive().pkgInfo(), entries, c.tag());
+    try {
+      return InstalledPackage.installed(c.record(), c.archive().pkgInfo(), entries, c.tag());
+    } catch (IllegalArgumentException e) {
+      // A package apk would mark broken (a file without its directory entry, a hard link out of the
+      // package, a bad replaces): refused naming it, not an IllegalArgumentException escaping the patch.
+      throw new IOException(culprit + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -279,7 +285,12 @@ final class ApkLayer {
       }
       List<String> globs = TriggersFile.globs(c.archive().pkgInfo());
       if (!globs.isEmpty()) {
-        newTriggers.add(new TriggersFile.Entry(installed.get(c).header().checksum(), globs));
+        try {
+          newTriggers.add(new TriggersFile.Entry(installed.get(c).header().checksum(), globs));
+        } catch (IllegalArgumentException e) {
+          throw new IOException(c.record().name() + "-" + c.record().version() + ": .PKGINFO triggers: "
+              + e.getMessage(), e);
+        }
       }
     }
     trig = trig.replace(removed.stream().map(o -> o.header().checksum()).toList(), newTriggers);
@@ -313,13 +324,28 @@ final class ApkLayer {
       }
       List<String> fired = new ArrayList<>();
       for (String glob : e.globs()) {
-        java.nio.file.PathMatcher m = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
-        dirs.stream().filter(d -> m.matches(java.nio.file.Path.of(d))).forEach(fired::add);
+        java.nio.file.PathMatcher m = matcher(glob);
+        if (m != null) {
+          dirs.stream().filter(d -> m.matches(java.nio.file.Path.of(d))).forEach(fired::add);
+        }
       }
       String name = owner.get().name();
       if (!fired.isEmpty() && !reproduced.contains(name + " trigger")) {
         out.notRun(new ScriptNotRun(name, "trigger, for " + String.join(" ", fired)));
       }
+    }
+  }
+
+  /**
+   * The matcher of a trigger glob (from the image's {@code triggers} file or a package's .PKGINFO);
+   * null for one Java's glob syntax refuses (an unclosed {@code [} or nested braces), which then
+   * matches nothing, rather than a PatternSyntaxException escaping the patch.
+   */
+  static java.nio.file.PathMatcher matcher(String glob) {
+    try {
+      return java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -80,7 +80,8 @@ final class ApkSession implements PackageSession {
       ApkKeys keys = ApkBackend.keys(image, context.repositories());
       boolean unsigned = context.repositories().allowUnsigned();
       List<ApkRepository> open = new ArrayList<>();
-      for (RepositoryLine line : ApkBackend.repositories(image, context.repositories())) {
+      for (RepositoryLine line : ApkBackend.repositories(image, context.repositories(),
+          skipped -> context.listener().step(skipped))) {
         context.listener().step("reading " + (line.tag() == null ? "" : "@" + line.tag() + " ") + line.url()
             + " (" + arch + ")");
         try {

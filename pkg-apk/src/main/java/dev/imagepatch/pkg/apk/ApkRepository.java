@@ -29,6 +29,13 @@ import java.util.List;
 public final class ApkRepository {
   /** Decompressed bound of an index: Alpine's largest (community, x86_64) is about 10 MiB. */
   public static final long INDEX_LIMIT = Long.getLong("imagepatch.apk.maxIndexBytes", 256L << 20);
+  /** The most an index download may hold: {@link #INDEX_LIMIT} and the margin {@link SignedIndex#read} allows compressed bytes. */
+  static final long INDEX_DOWNLOAD_LIMIT = INDEX_LIMIT + INDEX_LIMIT / 512 + (1L << 20);
+  /**
+   * The most a package download may hold when its index record gives no size ({@code S:}): the data
+   * tar's bound without a size and two control-sized members. With an {@code S:}, that size is the bound.
+   */
+  static final long PACKAGE_DOWNLOAD_LIMIT = ApkArchive.DATA_LIMIT_WITHOUT_SIZE + 2 * ApkArchive.CONTROL_LIMIT;
 
   private final RepositoryLine line;
   private final String arch;
@@ -63,7 +70,7 @@ public final class ApkRepository {
       Path cacheRoot, HttpClient http) throws IOException {
     URI uri = indexUri(line.url(), arch);
     Path dir = Files.createDirectories(cacheRoot.resolve("apk").resolve("indexes"));
-    Path stored = store(dir, uri, http, null);
+    Path stored = store(dir, uri, http, null, INDEX_DOWNLOAD_LIMIT, "the index");
     SignedIndex index;
     try (InputStream in = Files.newInputStream(stored)) {
       index = SignedIndex.read(in, uri.toString(), keys, allowUnsigned, INDEX_LIMIT);
@@ -73,12 +80,52 @@ public final class ApkRepository {
         index.signer().orElse(null));
   }
 
-  static URI indexUri(String url, String arch) {
+  /**
+   * {@code <url>/<arch>/APKINDEX.tar.gz}. Only http, https and file URLs (or an absolute path) are
+   * fetched; another scheme, no scheme, or what is not a URI at all is an IOException naming it (not
+   * the IllegalArgumentException of {@link URI#create}, nor a NullPointerException in the fetch).
+   */
+  static URI indexUri(String url, String arch) throws IOException {
+    if (arch.isEmpty() || arch.equals(".") || arch.equals("..") || arch.contains("/")) {
+      throw new IOException("repository " + url + ": '" + arch + "' is not an architecture name");
+    }
     String base = url.endsWith("/") ? url : url + "/";
     if (base.startsWith("/")) {
       base = "file://" + base;
     }
-    return URI.create(base + arch + "/APKINDEX.tar.gz");
+    URI uri;
+    try {
+      uri = URI.create(base + arch + "/APKINDEX.tar.gz");
+    } catch (IllegalArgumentException e) {
+      throw new IOException("repository " + Names.quote(url) + " is not a URL: " + e.getMessage(), e);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https") || scheme.equals("file")) || uri.isOpaque()
+        || (!scheme.equals("file") && (uri.getHost() == null || uri.getHost().isEmpty()))
+        || (scheme.equals("file") && (uri.getRawAuthority() != null || uri.getRawQuery() != null
+            || uri.getRawFragment() != null))) {
+      throw new IOException("repository " + Names.quote(url) + ": not an http, https or file URL, or an absolute"
+          + " path (the ones imagepatch fetches)");
+    }
+    return uri;
+  }
+
+  /**
+   * A package file name as a relative URI reference of one path segment: apk names the file
+   * {@code <name>-<version>.apk}; a character a URI path cannot hold is percent-encoded, and the
+   * {@code ./} keeps a name with a colon (such as {@code http:x}) from reading as a URL of its own.
+   */
+  static String fileReference(String fileName) {
+    StringBuilder b = new StringBuilder("./");
+    for (byte c : fileName.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      int u = c & 0xff;
+      if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || "-._~!$&'()*+,;=:@".indexOf(u) >= 0) {
+        b.append((char) u);
+      } else {
+        b.append('%').append(String.format("%02X", u));
+      }
+    }
+    return b.toString();
   }
 
   /** The line of {@code /etc/apk/repositories} (or the extra repository) this repository came from. */
@@ -111,12 +158,14 @@ public final class ApkRepository {
    */
   public ApkArchive fetch(ApkRecord record) throws IOException {
     String what = record.name() + "-" + record.version() + " from " + line.url();
-    URI uri = indexUri(line.url(), arch).resolve(record.name() + "-" + record.version() + ".apk");
+    URI uri = indexUri(line.url(), arch).resolve(fileReference(record.name() + "-" + record.version() + ".apk"));
     Path dir = Files.createDirectories(cache.resolve("apk").resolve("packages"));
     String key = identity(record.checksum(), what);
     Path file = dir.resolve(key + ".apk");
     if (!Files.isRegularFile(file)) {
-      file = store(dir, uri, http, key + ".apk");
+      // The index's S: is the file's size: a longer response is cut off there, not stored whole.
+      file = store(dir, uri, http, key + ".apk", record.size() > 0 ? record.size() : PACKAGE_DOWNLOAD_LIMIT,
+          what);
     }
     if (Files.size(file) != record.size() && record.size() > 0) {
       throw new IOException(what + ": " + Files.size(file) + " bytes, the index says " + record.size());
@@ -142,9 +191,12 @@ public final class ApkRepository {
 
   /**
    * Downloads {@code uri} into {@code dir} atomically: named {@code name}, or by its SHA-256 when
-   * {@code name} is null. Readers never see a partial file.
+   * {@code name} is null. Readers never see a partial file. More than {@code maxBytes} is an
+   * IOException naming {@code what}, raised as soon as the bound is passed (a hostile or broken
+   * server cannot fill the disk).
    */
-  private static Path store(Path dir, URI uri, HttpClient http, String name) throws IOException {
+  private static Path store(Path dir, URI uri, HttpClient http, String name, long maxBytes, String what)
+      throws IOException {
     Path temp = Files.createTempFile(dir, ".tmp-", "");
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -153,8 +205,14 @@ public final class ApkRepository {
           OutputStream out = Files.newOutputStream(temp)) {
         byte[] buf = new byte[1 << 16];
         int n;
+        long total = 0;
         while ((n = in.read(buf)) >= 0) {
           dev.imagepatch.pkg.io.Bounded.checkInterrupted(uri.toString());
+          total += n;
+          if (total > maxBytes) {
+            throw new IOException(uri + ": " + what + " is larger than " + maxBytes + " bytes"
+                + (name != null && maxBytes != PACKAGE_DOWNLOAD_LIMIT ? " (its size in the index)" : ""));
+          }
           md.update(buf, 0, n);
           out.write(buf, 0, n);
         }

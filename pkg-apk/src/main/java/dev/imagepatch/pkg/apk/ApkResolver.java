@@ -146,6 +146,24 @@ public final class ApkResolver {
 
   /** {@code apk upgrade NAME...} for the requested names, each checked against its minimum version. */
   public Resolution upgrade(List<Request> requests) throws ResolutionException {
+    try {
+      return upgradeUnguarded(requests);
+    } catch (StackOverflowError e) {
+      throw tooDeep();
+    }
+  }
+
+  /**
+   * apk's solver walks dependency chains recursively (as apk-tools does, in C): a hostile index's
+   * chain tens of thousands deep would overflow the stack. Real chains are a few dozen deep; such a
+   * chain is refused with a message rather than a StackOverflowError escaping.
+   */
+  private static ResolutionException tooDeep() {
+    return new ResolutionException("the repositories' dependency chains are too deep to resolve (tens of"
+        + " thousands of packages, each depending on the next): a broken or hostile index");
+  }
+
+  private Resolution upgradeUnguarded(List<Request> requests) throws ResolutionException {
     ApkSolver s = build(installed);
     List<ApkSolver.Dep> worldDeps = worldDeps(s);
     List<Satisfied> satisfied = new ArrayList<>();
@@ -191,6 +209,14 @@ public final class ApkResolver {
    * Changes of both transactions, in commit order.
    */
   public Resolution upgradeAll() throws ResolutionException {
+    try {
+      return upgradeAllUnguarded();
+    } catch (StackOverflowError e) {
+      throw tooDeep();
+    }
+  }
+
+  private Resolution upgradeAllUnguarded() throws ResolutionException {
     List<Change> all = new ArrayList<>();
     List<InstalledRef> state = installed;
     ApkSolver s = build(state);

@@ -84,6 +84,8 @@ public final class InstalledPackage {
             file = null;
           }
           dir = f.value();
+          // The image's database names the files imagepatch whites out: a path leaving the root is refused.
+          checkPath(dir, source, "F:");
           dirs.add(dir);
         }
         case 'M' -> {
@@ -102,9 +104,10 @@ public final class InstalledPackage {
           file = f.value();
           acl = null;
           sum = null;
-          if (file.isEmpty() || file.contains("/")) {
-            throw new IllegalArgumentException(source + ": R:" + file + " is not a file name");
+          if (file.isEmpty() || file.contains("/") || file.equals(".") || file.equals("..")) {
+            throw new IllegalArgumentException(source + ": R:" + Names.quote(file) + " is not a file name");
           }
+          checkPath(file, source, "R:");
         }
         case 'a' -> {
           if (file == null) {
@@ -125,6 +128,19 @@ public final class InstalledPackage {
     }
     ApkRecord header = ApkRecord.of(head, source, false);
     return new InstalledPackage(header, lines, files, dirs);
+  }
+
+  /** A database path as the path discipline allows it: no '..' component, no carriage return (a NUL or newline cannot be in a field). */
+  private static void checkPath(String path, String source, String key) {
+    if (path.indexOf('\r') >= 0) {
+      throw new IllegalArgumentException(source + ": " + key + Names.quote(path) + " holds a carriage return");
+    }
+    for (String part : path.split("/")) {
+      if (part.equals("..")) {
+        throw new IllegalArgumentException(source + ": " + key + Names.quote(path) + " has a '..' component, which"
+            + " would leave the root");
+      }
+    }
   }
 
   private static FileRecord record(String dir, String name, long[] acl, String sum) {

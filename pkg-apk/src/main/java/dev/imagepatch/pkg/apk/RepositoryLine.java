@@ -87,6 +87,17 @@ public record RepositoryLine(String url, String tag) {
     return Optional.empty();
   }
 
+  /**
+   * True for a repository imagepatch fetches over the network: an {@code http://} or {@code https://}
+   * URL. (A line of an image's {@code /etc/apk/repositories} that is not, a local path or a
+   * {@code file:}/{@code ftp:} URL, names something of the image's own filesystem, which imagepatch
+   * must not read from the host's: see {@code ApkBackend.repositories}.)
+   */
+  public boolean isRemote() {
+    String lower = url.toLowerCase(java.util.Locale.ROOT);
+    return (lower.startsWith("http://") || lower.startsWith("https://")) && url.length() > lower.indexOf("//") + 2;
+  }
+
   /** The line as apk reads it back: {@code @tag url} or {@code url}. */
   @Override
   public String toString() {

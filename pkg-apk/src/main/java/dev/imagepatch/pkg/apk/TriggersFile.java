@@ -44,7 +44,8 @@ public final class TriggersFile {
       if (line.isEmpty()) {
         continue;
       }
-      String[] parts = line.split(" ");
+      // -1: a line of spaces alone splits into empty parts (a missing checksum, refused below), not into none.
+      String[] parts = line.split(" ", -1);
       List<String> globs = new ArrayList<>();
       for (int i = 1; i < parts.length; i++) {
         if (!parts[i].isEmpty()) {
