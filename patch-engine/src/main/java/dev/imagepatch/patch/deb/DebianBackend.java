@@ -130,17 +130,31 @@ public final class DebianBackend implements PackageBackend {
       files.put("extra source " + (i + 1) + ".list", req.extraRepositories().get(i));
     }
     List<AptSource> out = new ArrayList<>();
+    List<String> local = new ArrayList<>();
     for (AptSource s : AptSource.parse(files)) {
       String uri = s.uri().toString();
+      boolean mirrored = false;
       for (Map.Entry<String, String> m : req.mirrors().entrySet()) {
         String from = m.getKey().endsWith("/") ? m.getKey() : m.getKey() + "/";
         if (uri.startsWith(from)) {
           String to = m.getValue().endsWith("/") ? m.getValue() : m.getValue() + "/";
           s = s.withUri(URI.create(to + uri.substring(from.length())));
+          mirrored = true;
           break;
         }
       }
+      // A file: (or cdrom:, copy:) source of the image names the image's filesystem, never this
+      // machine's: only the user's own sources (extra ones, mirror rewrites) may be local.
+      String scheme = s.uri().getScheme() == null ? "" : s.uri().getScheme();
+      if (!mirrored && !s.origin().startsWith("extra source") && !scheme.equals("http") && !scheme.equals("https")) {
+        local.add(s + " (" + s.origin() + ")");
+        continue;
+      }
       out.add(s);
+    }
+    if (out.isEmpty() && !local.isEmpty()) {
+      throw new PatchException("the image's APT sources are all local (" + String.join(", ", local) + "); imagepatch"
+          + " reads an image's sources only over http(s): give a mirror with --mirror FROM=TO or --extra-source");
     }
     if (out.isEmpty()) {
       throw new PatchException("the image has no APT sources (/etc/apt/sources.list, sources.list.d) and no extra"

@@ -112,6 +112,14 @@ class BadInputsTest {
   }
 
   @Test
+  void anImagesLocalSourceIsNeverReadFromThisMachine() throws Exception {
+    // file:/etc names the image's /etc: reading this machine's would be reading the host.
+    assertRefused(image("bookworm").file("etc/apt/sources.list.d/fixture.sources",
+        "Types: deb\nURIs: file:/etc\nSuites: bookworm\nComponents: main\n"), report,
+        "the image's APT sources are all local (", "file:/etc", "reads an image's sources only over http(s)");
+  }
+
+  @Test
   void aReportForAnotherOsIsRefused() throws Exception {
     Report alpine = FixtureReports.trivy("alpine", "3.19.1", "amd64", finding("CVE-2024-0727", "libcrypto3",
         "3.1.4-r2", "3.1.4-r5"));
