@@ -52,6 +52,10 @@ final class ApkLayer {
   private final String dbDir;
   private final List<Change> changes = new ArrayList<>();
   private final Map<Change, InstalledPackage> installed = new LinkedHashMap<>();
+  /** Who owns each path (resolved) among the packages this patch leaves as they are. */
+  private final Map<String, InstalledPackage> owners = new java.util.HashMap<>();
+  /** Files unchanged packages give up to a new package whose {@code r:} replaces them, by owner. */
+  private final Map<InstalledPackage, Set<String>> givenUp = new LinkedHashMap<>();
 
   ApkLayer(PatchLayer out, InstalledDatabase db, String dbDir) {
     this.out = out;
@@ -63,6 +67,13 @@ final class ApkLayer {
   /** Unpacks every change (in commit order), then whites out what the old versions alone had. */
   void unpackAll(List<Change> all) throws IOException {
     changes.addAll(all);
+    Set<String> changed = new HashSet<>();
+    all.stream().filter(c -> c.old() != null).forEach(c -> changed.add(c.old().name()));
+    for (InstalledPackage p : db.packages()) {
+      if (!changed.contains(p.name())) {
+        p.files().forEach(f -> owners.putIfAbsent(fs.resolveParent(f.path()), p));
+      }
+    }
     for (Change c : all) {
       if (!c.isRemoval()) {
         installed.put(c, unpack(c));
@@ -87,8 +98,15 @@ final class ApkLayer {
         }
       }
     }
+    ApkRecord incoming = InstalledPackage.installed(c.record(), c.archive().pkgInfo(), List.of(), c.tag()).header();
     try {
       c.archive().readData((e, content) -> {
+        if (e.type() != ApkEntry.Type.DIRECTORY && !e.path().isEmpty() && !mayWrite(culprit, incoming, e)) {
+          if (content != null) {
+            content.transferTo(java.io.OutputStream.nullOutputStream());
+          }
+          return;
+        }
         entries.add(e);
         if (e.path().isEmpty()) {
           return;
@@ -123,6 +141,35 @@ final class ApkLayer {
       // A package apk would mark broken (a file without its directory entry, a hard link out of the
       // package, a bad replaces): refused naming it, not an IllegalArgumentException escaping the patch.
       throw new IOException(culprit + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether the new package may write {@code e} where a package this patch leaves alone owns a file,
+   * as {@code apk_pkg_replaces_file} decides: same origin, or the newcomer's {@code r:} naming the
+   * owner, takes the file over (the owner's record gives it up); the owner's own {@code r:} with a
+   * higher {@code q:} keeps it (the newcomer's copy is skipped and not recorded); anything else is
+   * apk's "trying to overwrite ... owned by ...", refused.
+   */
+  private boolean mayWrite(String culprit, ApkRecord incoming, ApkEntry e) throws IOException {
+    InstalledPackage owner = owners.get(fs.resolveParent(e.path()));
+    if (owner == null) {
+      return true;
+    }
+    switch (dev.imagepatch.pkg.apk.ApkResolver.replacesFile(owner.header(), incoming)) {
+      case REPLACE -> {
+        String path = owner.files().stream().filter(f -> fs.resolveParent(f.path()).equals(fs.resolveParent(e.path())))
+            .map(FileRecord::path).findFirst().orElseThrow();
+        givenUp.computeIfAbsent(owner, o -> new java.util.LinkedHashSet<>()).add(path);
+        return true;
+      }
+      case KEEP -> {
+        out.note("/" + e.path() + ": kept as " + owner.name() + " has it (its replaces outranks " + incoming.name()
+            + "'s)");
+        return false;
+      }
+      default -> throw new IOException(culprit + ": trying to overwrite /" + e.path() + " owned by " + owner.name()
+          + "-" + owner.version() + "; apk refuses it unless one package replaces the other (r:)");
     }
   }
 
@@ -239,6 +286,28 @@ final class ApkLayer {
     }
   }
 
+  /** A record's text without the {@code R:} lines (and their {@code a:}/{@code Z:}) of {@code paths}. */
+  static String withoutFiles(InstalledPackage p, Set<String> paths) {
+    StringBuilder b = new StringBuilder();
+    String dir = "";
+    boolean skipping = false;
+    for (ApkRecord.Field f : p.lines()) {
+      switch (f.key()) {
+        case 'F' -> {
+          dir = f.value();
+          skipping = false;
+        }
+        case 'R' -> skipping = paths.contains(dir.isEmpty() ? f.value() : dir + "/" + f.value());
+        case 'a', 'Z' -> { }
+        default -> skipping = false;
+      }
+      if (!skipping) {
+        b.append(f.key()).append(':').append(f.value()).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
   /** The installed records, in the order apk writes them: unchanged ones in place, installed ones appended. */
   List<InstalledPackage> newRecords() {
     return List.copyOf(installed.values());
@@ -255,7 +324,13 @@ final class ApkLayer {
     Set<String> reproduced = ApkEffects.reproduced(out, scriptsByPackage);
     List<InstalledPackage> removed = changes.stream().map(Change::old).filter(o -> o != null).toList();
     InstalledDatabase after = db.replace(removed, newRecords());
-    out.bytes(dbDir + "/installed", 0644, after.write().getBytes(StandardCharsets.UTF_8));
+    String text = after.write();
+    for (Map.Entry<InstalledPackage, Set<String>> g : givenUp.entrySet()) {
+      // The owner keeps its place in the file; only the files it gave up leave its record.
+      text = text.replace(g.getKey().text(), withoutFiles(g.getKey(), g.getValue()));
+    }
+    after = InstalledDatabase.parse(text, "the patched /" + dbDir + "/installed");
+    out.bytes(dbDir + "/installed", 0644, text.getBytes(StandardCharsets.UTF_8));
 
     Optional<byte[]> scripts = fs.content(dbDir + "/scripts.tar");
     ScriptsTar before = scripts.isPresent() ? ScriptsTar.read(scripts.get(), "/" + dbDir + "/scripts.tar")
