@@ -22,7 +22,7 @@ import java.util.Locale;
 /**
  * The full-Debian patch benchmark (run by {@code bench/debian-patch}): a debootstrap image in a
  * real registry, patched once to warm the package cache, then patched RUNS times, printing wall
- * time, layer bytes pulled against the image size, bytes pushed and peak heap.
+ * time, layer bytes pulled against the image size, bytes pushed, peak heap and peak RSS.
  */
 public final class PatchBenchmark {
   private PatchBenchmark() {}
@@ -71,10 +71,11 @@ public final class PatchBenchmark {
           throw new IllegalStateException("the benchmark patch did not fix everything: " + r.stillVulnerable());
         }
         System.out.printf(Locale.ROOT, "%s: %.1f s wall, pulled %.1f MiB (%.0f%% of the image), pushed %.1f MiB"
-                + " (patch layer %.1f MiB), %d packages, peak heap %.0f MiB%n",
+                + " (patch layer %.1f MiB), %d packages, peak heap %.0f MiB, peak RSS %d MiB%n",
             run == 0 ? "cold cache" : "warm run " + run, seconds, client.stats().bytesDownloaded() / 1048576.0,
             100.0 * client.stats().bytesDownloaded() / imageSize, client.stats().bytesUploaded() / 1048576.0,
-            r.layer().orElseThrow().size() / 1048576.0, r.changes().size(), peak / 1048576.0);
+            r.layer().orElseThrow().size() / 1048576.0, r.changes().size(), peak / 1048576.0,
+            AlpinePatchBenchmark.peakRssMiB());
       }
     } finally {
       registry.afterAll(null);
