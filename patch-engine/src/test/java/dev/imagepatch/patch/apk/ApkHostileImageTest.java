@@ -54,11 +54,11 @@ class ApkHostileImageTest {
         /root/.ssh
         @local /home/user/repo
         ftp://ftp.example.org/alpine/main
-        https://dl-cdn.alpinelinux.org/alpine/v3.20/main
+        https://archive.example/alpine/v3.20/main
         """, "etc/apk/repositories.d/evil.list", "file:///proc/self/\n"));
     List<String> skipped = new ArrayList<>();
     List<RepositoryLine> lines = ApkBackend.repositories(fs, RepositoryOptions.none(), skipped::add);
-    assertEquals(List.of("https://dl-cdn.alpinelinux.org/alpine/v3.20/main"),
+    assertEquals(List.of("https://archive.example/alpine/v3.20/main"),
         lines.stream().map(RepositoryLine::url).toList());
     assertEquals(5, skipped.size(), skipped.toString());
     assertTrue(skipped.get(0).contains("/etc/apk/repositories: file:///etc passed over"), skipped.get(0));
