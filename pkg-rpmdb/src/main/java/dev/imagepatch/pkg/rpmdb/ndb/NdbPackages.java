@@ -1,5 +1,6 @@
 package dev.imagepatch.pkg.rpmdb.ndb;
 
+import dev.imagepatch.pkg.rpm.Header;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -104,6 +105,14 @@ public final class NdbPackages implements Closeable {
   public record Blob(long packageIndex, long generation, byte[] header) {
     /** A blob; the header array is kept, not copied. */
     public Blob {
+      Objects.requireNonNull(header, "header");
+    }
+  }
+
+  /** An installed package: its package index (rpm's header number) and its header, parsed. */
+  public record Package(long packageIndex, Header header) {
+    /** A package. */
+    public Package {
       Objects.requireNonNull(header, "header");
     }
   }
@@ -288,6 +297,29 @@ public final class NdbPackages implements Closeable {
       blobs.add(read(slot));
     }
     return blobs;
+  }
+
+  /**
+   * Every installed package in the order rpm lists them, its blob verified and its header parsed
+   * by {@link Header#ofBlob} (the header's source names this database and the package index).
+   */
+  public List<Package> packages() throws IOException {
+    List<Package> packages = new ArrayList<>(slots.size());
+    for (Slot slot : slots) {
+      packages.add(parse(read(slot)));
+    }
+    return packages;
+  }
+
+  /** The installed package with this index (header number), if the database has it. */
+  public Optional<Package> pkg(long packageIndex) throws IOException {
+    Slot slot = byIndex.get(packageIndex);
+    return slot == null ? Optional.empty() : Optional.of(parse(read(slot)));
+  }
+
+  private Package parse(Blob blob) throws IOException {
+    return new Package(blob.packageIndex(),
+        Header.ofBlob(blob.header(), source + " package index " + blob.packageIndex()));
   }
 
   /** The blob a slot of this database points to, verified as the class describes. */

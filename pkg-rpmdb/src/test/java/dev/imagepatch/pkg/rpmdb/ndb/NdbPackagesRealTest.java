@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.imagepatch.pkg.rpm.Header;
+import dev.imagepatch.pkg.rpm.Tags;
 import dev.imagepatch.testing.SharedData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -142,6 +144,54 @@ class NdbPackagesRealTest {
         assertEquals(blob.packageIndex(), blob.generation());
       }
       assertTrue(db.read(1_000_000).isEmpty());
+    }
+  }
+
+  /** NEVRA and file list through pkg-rpm's Header: the same as the test-local reader gives. */
+  private static List<String> nevra(Header h) {
+    return List.of(h.string(Tags.NAME).orElseThrow(),
+        h.number(Tags.EPOCH).isPresent() ? Long.toString(h.number(Tags.EPOCH).getAsLong()) : "(none)",
+        h.string(Tags.VERSION).orElseThrow(), h.string(Tags.RELEASE).orElseThrow(), h.string(Tags.ARCH).orElseThrow());
+  }
+
+  private static List<String> files(Header h) {
+    List<String> base = h.strings(Tags.BASENAMES);
+    List<String> dirs = h.strings(Tags.DIRNAMES);
+    long[] index = h.numbers(Tags.DIRINDEXES);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < base.size(); i++) {
+      out.add(dirs.get((int) index[i]) + base.get(i));
+    }
+    return out;
+  }
+
+  @Test
+  void packagesParseWithPkgRpmsHeaderToTheSameListsAndBytes() throws Exception {
+    for (String dir : List.of(BCI, SNYK)) {
+      List<List<String>> nevras = new ArrayList<>();
+      try (NdbPackages db = NdbPackages.open(SharedData.path(dir + "Packages.db"))) {
+        List<NdbPackages.Blob> blobs = db.readAll();
+        List<NdbPackages.Package> packages = db.packages();
+        assertEquals(blobs.size(), packages.size());
+        for (int i = 0; i < blobs.size(); i++) {
+          NdbPackages.Package p = packages.get(i);
+          TinyHeader tiny = new TinyHeader(blobs.get(i).header());
+          assertEquals(blobs.get(i).packageIndex(), p.packageIndex());
+          assertArrayEquals(blobs.get(i).header(), p.header().blob(), "byte for byte");
+          assertEquals(63, p.header().regionTag(), "an installed header keeps its immutable region");
+          assertEquals(tiny.nevra(), nevra(p.header()));
+          assertEquals(tiny.files(), files(p.header()));
+          assertTrue(p.header().source().endsWith("package index " + p.packageIndex()), p.header().source());
+          nevras.add(nevra(p.header()));
+        }
+        if (dir.equals(BCI)) {
+          assertEquals("bash", db.pkg(14).orElseThrow().header().string(Tags.NAME).orElseThrow());
+        } else {
+          assertEquals("glibc", db.pkg(3).orElseThrow().header().string(Tags.NAME).orElseThrow());
+          assertTrue(db.pkg(14).isEmpty());
+        }
+      }
+      assertEquals(expected(dir + "expected-packages.tsv", 0), sorted(nevras));
     }
   }
 
