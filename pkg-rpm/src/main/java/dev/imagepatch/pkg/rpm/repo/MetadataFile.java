@@ -170,11 +170,48 @@ public final class MetadataFile {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
+      if (failure != null) {
+        throw failure;
+      }
+      int n;
+      try {
+        n = super.read(b, off, len);
+      } catch (IOException e) {
+        throw undecodable(e);
+      }
       if (n < 0) {
         check();
       }
       return n;
+    }
+
+    /**
+     * A read of the content failed (a corrupt compressed stream, a bound): the error names the
+     * file, and says the stored checksum does not match when that is the cause.
+     */
+    private IOException undecodable(IOException e) {
+      if (failure != null) {
+        return failure;
+      }
+      IOException error = e.getMessage() != null && e.getMessage().startsWith(source) ? e
+          : new IOException(source + ": cannot be read: " + e.getMessage(), e);
+      if (!(e instanceof java.io.InterruptedIOException)) {
+        try {
+          byte[] buf = new byte[8192];
+          while (file.read(buf, 0, buf.length) >= 0) {
+            // hashed and counted
+          }
+          if (!data.checksum().matches(file.digest.digest())) {
+            error = new IOException(source + ": " + data.checksum().type() + " checksum does not match repomd.xml's "
+                + data.checksum().hex() + ": the file is corrupt or was changed", e);
+          }
+        } catch (IOException more) {
+          error.addSuppressed(more);
+        }
+      }
+      failure = error;
+      checked = true;
+      return error;
     }
 
     private void check() throws IOException {
