@@ -51,8 +51,8 @@ public final class FilelistsReader {
         }
       }
       r.close();
-    } catch (XMLStreamException | RuntimeException e) {
-      throw PrimaryReader.failure(source, e);
+    } catch (XMLStreamException e) {
+      throw PrimaryReader.failure(source, e, content);
     }
     content.transferTo(OutputStream.nullOutputStream());
     return new PrimaryReader.Result(declared, count);

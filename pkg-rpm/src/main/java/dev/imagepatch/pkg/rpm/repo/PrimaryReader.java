@@ -52,21 +52,32 @@ public final class PrimaryReader {
         }
       }
       r.close();
-    } catch (XMLStreamException | RuntimeException e) {
-      throw failure(source, e);
+    } catch (XMLStreamException e) {
+      throw failure(source, e, content);
     }
     content.transferTo(OutputStream.nullOutputStream());
     return new Result(declared, count);
   }
 
-  static IOException failure(String source, Exception e) {
-    // A checksum or bound failure of the underlying stream surfaces through the parser: keep its message.
+  /**
+   * The error for a parse that failed: a checksum or bound failure of the underlying stream keeps
+   * its message; otherwise the rest of the content is read, so that a corrupt file is reported as
+   * not matching repomd.xml rather than as malformed XML.
+   */
+  static IOException failure(String source, Exception e, InputStream content) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof IOException io) {
         return io;
       }
     }
-    return new IOException(source + ": malformed metadata: " + e.getMessage(), e);
+    IOException malformed = new IOException(source + ": malformed metadata: " + e.getMessage(), e);
+    try {
+      content.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException io) {
+      io.addSuppressed(malformed);
+      return io;
+    }
+    return malformed;
   }
 
   private static RpmRecord pkg(XMLStreamReader r, String where) throws XMLStreamException, IOException {
