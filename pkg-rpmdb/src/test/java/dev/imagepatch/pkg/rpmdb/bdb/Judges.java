@@ -46,6 +46,7 @@ final class Judges {
     try {
       ProcessBuilder pb = new ProcessBuilder(command);
       pb.environment().put("LC_ALL", "C");
+      pb.environment().put("TZ", "UTC");
       Process p = pb.start();
       CompletableFuture<byte[]> out = drain(p.getInputStream());
       CompletableFuture<byte[]> err = drain(p.getErrorStream());
@@ -137,7 +138,12 @@ final class Judges {
 
   /** Input for {@code db5.3_load} in the bytevalue format: each pair as hex lines. */
   static byte[] loadInput(String type, List<byte[][]> pairs) {
-    StringBuilder sb = new StringBuilder("VERSION=3\nformat=bytevalue\ntype=" + type + "\nHEADER=END\n");
+    return loadInput(type, "", pairs);
+  }
+
+  /** The same with extra header lines such as {@code db_lorder=4321\n}. */
+  static byte[] loadInput(String type, String headerLines, List<byte[][]> pairs) {
+    StringBuilder sb = new StringBuilder("VERSION=3\nformat=bytevalue\ntype=" + type + "\n" + headerLines + "HEADER=END\n");
     for (byte[][] p : pairs) {
       sb.append(' ').append(java.util.HexFormat.of().formatHex(p[0])).append('\n');
       sb.append(' ').append(java.util.HexFormat.of().formatHex(p[1])).append('\n');
