@@ -1,0 +1,164 @@
+package dev.imagepatch.pkg.rpmdb.bdb;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * rpm's Berkeley DB database (rpm 4.x {@code lib/backend/db3.c}) in a directory such as {@code
+ * /var/lib/rpm}: {@code Packages}, a hash file whose keys are header numbers (4-byte integers in
+ * the file's byte order) and whose values are header blobs, key 0 holding the largest header number
+ * allocated so far; and one btree file per index ({@link #INDEXES}), each key mapping to the
+ * concatenated (header number, tag index) pairs of the headers that carry it, 8 bytes a pair in the
+ * file's byte order. rpm creates {@code Packages} as DB_HASH and every index as DB_BTREE, sets no
+ * page size, fill factor, comparison or duplicates, so libdb's defaults hold.
+ *
+ * <p>Index contents are computed elsewhere (backend-neutral); here they are only stored and read.
+ */
+public final class RpmBdb {
+  /** The index files rpm 4.14+ keeps beside {@code Packages} ({@code dbiTags} in lib/rpmdb.c). */
+  public static final List<String> INDEXES = List.of("Name", "Basenames", "Group", "Requirename",
+      "Providename", "Conflictname", "Obsoletename", "Triggername", "Dirnames", "Installtid", "Sigmd5",
+      "Sha1header", "Filetriggername", "Transfiletriggername", "Recommendname", "Suggestname",
+      "Supplementname", "Enhancename");
+
+  /** The primary file. */
+  public static final String PACKAGES = "Packages";
+
+  private RpmBdb() {}
+
+  /** Keys in libdb's default btree order (unsigned bytes, shorter first), for index maps. */
+  public static SortedMap<byte[], List<long[]>> newIndex() {
+    return new TreeMap<>(BdbWriter::compareKeys);
+  }
+
+  /** The header blobs of a {@code Packages} file by header number (key 0, the instance counter, left out). */
+  public static SortedMap<Integer, byte[]> readPackages(Path packagesFile) throws IOException {
+    SortedMap<Integer, byte[]> out = new TreeMap<>(Integer::compareUnsigned);
+    try (BdbReader r = BdbReader.open(packagesFile)) {
+      if (r.type() != BdbReader.Type.HASH) {
+        throw new IOException(packagesFile + ": Packages is a " + r.type() + " file, not a hash file");
+      }
+      ByteOrder order = r.order();
+      List<IOException> bad = new ArrayList<>();
+      r.forEach(e -> {
+        byte[] k = e.key();
+        if (k.length != 4) {
+          bad.add(new IOException(packagesFile + ": a key of " + k.length + " bytes (header numbers have 4)"));
+          return;
+        }
+        int hnum = ByteBuffer.wrap(k).order(order).getInt();
+        if (hnum != 0 && out.put(hnum, e.value()) != null) {
+          bad.add(new IOException(packagesFile + ": header number " + hnum + " twice"));
+        }
+      });
+      if (!bad.isEmpty()) {
+        throw bad.get(0);
+      }
+    }
+    return out;
+  }
+
+  /** An index file: each key with its (header number, tag index) pairs, in stored order. */
+  public static SortedMap<byte[], List<long[]>> readIndex(Path indexFile) throws IOException {
+    SortedMap<byte[], List<long[]>> out = newIndex();
+    try (BdbReader r = BdbReader.open(indexFile)) {
+      ByteOrder order = r.order();
+      List<IOException> bad = new ArrayList<>();
+      r.forEach(e -> {
+        byte[] v = e.value();
+        if (v.length % 8 != 0) {
+          bad.add(new IOException(indexFile + ": a value of " + v.length + " bytes (pairs have 8)"));
+          return;
+        }
+        ByteBuffer b = ByteBuffer.wrap(v).order(order);
+        List<long[]> pairs = new ArrayList<>(v.length / 8);
+        while (b.hasRemaining()) {
+          pairs.add(new long[] {Integer.toUnsignedLong(b.getInt()), Integer.toUnsignedLong(b.getInt())});
+        }
+        out.put(e.key(), pairs);
+      });
+      if (!bad.isEmpty()) {
+        throw bad.get(0);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes {@code Packages} and every index of {@link #INDEXES} (and any other index named in
+   * {@code indexes}) into {@code dir}; an index without entries is written empty, as rpm leaves it.
+   * Key 0 of {@code Packages} gets the largest header number. A key of length 0 is stored as one NUL
+   * byte, as rpm stores it.
+   */
+  public static void write(Path dir, SortedMap<Integer, byte[]> headers,
+      Map<String, ? extends SortedMap<byte[], List<long[]>>> indexes, BdbWriter writer) throws IOException {
+    Files.createDirectories(dir);
+    writer.writeHash(dir.resolve(PACKAGES), packagesEntries(headers, writer.order()));
+    List<String> names = new ArrayList<>(INDEXES);
+    for (String n : indexes.keySet()) {
+      if (!names.contains(n)) {
+        if (n.isEmpty() || n.contains("/") || n.startsWith(".") || n.equals(PACKAGES)) {
+          throw new IllegalArgumentException("index name " + n);
+        }
+        names.add(n);
+      }
+    }
+    for (String n : names) {
+      SortedMap<byte[], List<long[]>> idx = indexes.get(n);
+      writer.writeBtree(dir.resolve(n), indexEntries(idx == null ? Collections.emptySortedMap() : idx, writer.order()));
+    }
+  }
+
+  /** {@link #write(Path, SortedMap, Map, BdbWriter)} with little-endian 4 KiB pages. */
+  public static void write(Path dir, SortedMap<Integer, byte[]> headers,
+      Map<String, ? extends SortedMap<byte[], List<long[]>>> indexes) throws IOException {
+    write(dir, headers, indexes, new BdbWriter());
+  }
+
+  static List<BdbEntry> packagesEntries(SortedMap<Integer, byte[]> headers, ByteOrder order) {
+    List<BdbEntry> entries = new ArrayList<>(headers.size() + 1);
+    long max = 0;
+    for (Map.Entry<Integer, byte[]> h : headers.entrySet()) {
+      long n = Integer.toUnsignedLong(h.getKey());
+      if (n == 0) {
+        throw new IllegalArgumentException("header number 0 is rpm's instance counter");
+      }
+      max = Math.max(max, n);
+      entries.add(new BdbEntry(int32(h.getKey(), order), h.getValue()));
+    }
+    if (!headers.isEmpty()) {
+      entries.add(new BdbEntry(int32(0, order), int32((int) max, order)));
+    }
+    return entries;
+  }
+
+  static List<BdbEntry> indexEntries(SortedMap<byte[], List<long[]>> index, ByteOrder order) {
+    List<BdbEntry> entries = new ArrayList<>(index.size());
+    for (Map.Entry<byte[], List<long[]>> e : index.entrySet()) {
+      List<long[]> pairs = e.getValue();
+      if (pairs.isEmpty()) {
+        continue;
+      }
+      ByteBuffer b = ByteBuffer.allocate(8 * pairs.size()).order(order);
+      for (long[] p : pairs) {
+        b.putInt((int) p[0]).putInt((int) p[1]);
+      }
+      byte[] key = e.getKey().length == 0 ? new byte[1] : e.getKey();
+      entries.add(new BdbEntry(key, b.array()));
+    }
+    return entries;
+  }
+
+  private static byte[] int32(int v, ByteOrder order) {
+    return ByteBuffer.allocate(4).order(order).putInt(v).array();
+  }
+}
