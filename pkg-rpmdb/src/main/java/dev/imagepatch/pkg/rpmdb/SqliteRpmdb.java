@@ -399,7 +399,13 @@ public final class SqliteRpmdb implements AutoCloseable {
     try {
       if (!c.isReadOnly()) {
         try (Statement s = c.createStatement()) {
+          boolean stat4 = hasTable(c, "sqlite_stat4");
           s.execute("PRAGMA optimize");
+          if (!stat4 && hasTable(c, "sqlite_stat4")) {
+            // sqlite-jdbc's SQLite is built with STAT4, the distributions' (rpm's) without:
+            // the ANALYZE of PRAGMA optimize leaves sqlite_stat1 only, as rpm's does.
+            s.execute("DROP TABLE sqlite_stat4");
+          }
           s.execute("PRAGMA wal_checkpoint = TRUNCATE");
         }
       }
@@ -414,6 +420,15 @@ public final class SqliteRpmdb implements AutoCloseable {
           throw new IOException(side + ": left with " + Files.size(side) + " bytes after the checkpoint");
         }
         Files.delete(side);
+      }
+    }
+  }
+
+  private static boolean hasTable(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
       }
     }
   }
