@@ -83,11 +83,20 @@ public final class ContainerManifest {
     }
   }
 
+  /** Each line of the file: a {@link Line}, or a blank line kept as its text (scanners skip them). */
+  private final List<Object> items;
   private final List<Line> lines;
   private final boolean finalNewline;
 
-  private ContainerManifest(List<Line> lines, boolean finalNewline) {
-    this.lines = List.copyOf(lines);
+  private ContainerManifest(List<Object> items, boolean finalNewline) {
+    this.items = List.copyOf(items);
+    List<Line> l = new ArrayList<>();
+    for (Object o : items) {
+      if (o instanceof Line line) {
+        l.add(line);
+      }
+    }
+    this.lines = List.copyOf(l);
     this.finalNewline = finalNewline;
   }
 
@@ -97,11 +106,15 @@ public final class ContainerManifest {
     if (!java.util.Arrays.equals(text.getBytes(StandardCharsets.UTF_8), content)) {
       throw new IOException(source + ": not UTF-8");
     }
-    List<Line> out = new ArrayList<>();
+    List<Object> out = new ArrayList<>();
     boolean finalNewline = text.isEmpty() || text.endsWith("\n");
     String[] raw = text.split("\n", -1);
     int n = finalNewline ? raw.length - 1 : raw.length;
     for (int i = 0; i < n; i++) {
+      if (raw[i].isBlank()) {
+        out.add(raw[i]);
+        continue;
+      }
       String[] f = raw[i].split("\t", -1);
       if (f.length != 10) {
         throw new IOException(source + " line " + (i + 1) + ": " + f.length + " columns, not 10");
@@ -127,9 +140,10 @@ public final class ContainerManifest {
   /** container-manifest-2 as bytes. */
   public byte[] write2() {
     StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < lines.size(); i++) {
-      sb.append(lines.get(i).format());
-      if (i < lines.size() - 1 || finalNewline) {
+    for (int i = 0; i < items.size(); i++) {
+      Object o = items.get(i);
+      sb.append(o instanceof Line l ? l.format() : (String) o);
+      if (i < items.size() - 1 || finalNewline) {
         sb.append('\n');
       }
     }
@@ -182,24 +196,28 @@ public final class ContainerManifest {
    * replaced where it stands, or appended.
    */
   public ContainerManifest upsert(Line line) {
-    List<Line> out = new ArrayList<>(lines);
+    List<Object> out = new ArrayList<>(items);
     for (int i = 0; i < out.size(); i++) {
-      Line l = out.get(i);
-      if (l.name().equals(line.name()) && l.arch().equals(line.arch())) {
+      if (out.get(i) instanceof Line l && l.name().equals(line.name()) && l.arch().equals(line.arch())) {
         out.set(i, line);
-        return new ContainerManifest(out, finalNewline || out.isEmpty());
+        return new ContainerManifest(out, finalNewline);
       }
     }
-    out.add(line);
-    return new ContainerManifest(out, true);
+    // appended after the last package line (a trailing blank line stays last)
+    int at = out.size();
+    while (at > 0 && !(out.get(at - 1) instanceof Line)) {
+      at--;
+    }
+    out.add(at, line);
+    return new ContainerManifest(out, finalNewline || at == out.size() - 1);
   }
 
   /** This manifest without the package {@code name} (every arch). */
   public ContainerManifest remove(String name) {
-    List<Line> out = new ArrayList<>();
-    for (Line l : lines) {
-      if (!l.name().equals(name)) {
-        out.add(l);
+    List<Object> out = new ArrayList<>();
+    for (Object o : items) {
+      if (!(o instanceof Line l && l.name().equals(name))) {
+        out.add(o);
       }
     }
     return new ContainerManifest(out, finalNewline);
