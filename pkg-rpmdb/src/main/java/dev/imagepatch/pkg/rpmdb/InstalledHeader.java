@@ -1,6 +1,7 @@
 package dev.imagepatch.pkg.rpmdb;
 
 import dev.imagepatch.pkg.rpm.Header;
+import dev.imagepatch.pkg.rpm.RpmPackage;
 import dev.imagepatch.pkg.rpm.Tags;
 import java.io.EOFException;
 import java.io.IOException;
@@ -71,6 +72,11 @@ public final class InstalledHeader {
   public static Header of(InputStream in, String source, Install install) throws IOException {
     PackageHeaders p = read(in, source);
     return of(p.signature(), p.header(), install);
+  }
+
+  /** The header rpm installs for a package file read (and, by the caller's policy, verified) by pkg-rpm. */
+  public static Header of(RpmPackage pkg, Install install) throws IOException {
+    return of(pkg.signatureHeader(), pkg.header(), install);
   }
 
   /** The header rpm installs for the package with these headers. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.imagepatch.pkg.rpm.Header;
+import dev.imagepatch.pkg.rpm.RpmPackage;
 import dev.imagepatch.pkg.rpm.Tags;
 import dev.imagepatch.testing.SharedData;
 import java.io.InputStream;
@@ -51,6 +52,7 @@ class InstalledHeaderTest {
       ours = InstalledHeader.of(in, name, install);
     }
     assertArrayEquals(judged.blob(), ours.blob(), name);
+    assertArrayEquals(judged.blob(), InstalledHeader.of(RpmPackage.open(rpm), install).blob(), name);
     assertEquals(1, packages.get(0).hnum());
   }
 
