@@ -127,13 +127,15 @@ public final class Header {
     int dl = sizes.getInt();
     checkSizes(source, il, dl, maxEntries, maxData);
     int rest = 16 * il + dl;
+    // Read before allocating the whole: a header claiming 256 MiB in a short file costs what the file holds.
+    byte[] body = in.readNBytes(rest);
+    if (body.length < rest) {
+      throw new IOException(source + ": truncated header (" + body.length + " of " + rest
+          + " bytes of index and data)");
+    }
     byte[] blob = new byte[8 + rest];
     System.arraycopy(intro, 8, blob, 0, 8);
-    // readNBytes grows as bytes arrive, but the array is sized by the (bounded) header sizes anyway.
-    int n = in.readNBytes(blob, 8, rest);
-    if (n < rest) {
-      throw new IOException(source + ": truncated header (" + n + " of " + rest + " bytes of index and data)");
-    }
+    System.arraycopy(body, 0, blob, 8, rest);
     return parse(blob, source, maxEntries, maxData);
   }
 

@@ -31,6 +31,8 @@ class RpmPackageTest {
       + "[%{FILENAMES}\\t%{FILEMODES:octal}\\t%{FILESIZES}\\t%{FILEDIGESTS}\\t%{FILEFLAGS}\\t%{FILEUSERNAME}\\t"
       + "%{FILEGROUPNAME}\\t%{FILELINKTOS}\\t%{FILEMTIMES}\\n]";
 
+  static final String QF_TEXT = QF.replace("\\t", "\t").replace("\\n", "\n");
+
   @TempDir
   Path temp;
 
@@ -68,8 +70,8 @@ class RpmPackageTest {
   void parsesToWhatRpmQueryPrints(String name) throws Exception {
     Path file = vectors().resolve(name);
     RpmPackage p = RpmPackage.open(file);
-    String expected = Tools.text(List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", QF.replace("\\t", "\t")
-        .replace("\\n", "\n"), file.toString()));
+    String expected = Tools.text(List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", QF_TEXT,
+        file.toString()));
     assertEquals(expected, qf(p), name);
     p.verify();
   }
@@ -176,7 +178,7 @@ class RpmPackageTest {
     }
   }
 
-  private static Map<String, String> strip(Map<String, String> m) {
+  static Map<String, String> strip(Map<String, String> m) {
     Map<String, String> out = new TreeMap<>();
     m.forEach((k, v) -> {
       String[] f = v.split(" ", 2);
