@@ -118,6 +118,36 @@ public final class RpmBdb {
     }
   }
 
+  /**
+   * The index files' content for {@code headers}, as rpm's {@code tag2index} fills them
+   * ({@link dev.imagepatch.pkg.rpmdb.RpmIndexes}, shared with the SQLite backend): each key with
+   * its (header number, element index) pairs in header-number order, as rpm appends them.
+   */
+  public static Map<String, SortedMap<byte[], List<long[]>>> indexes(SortedMap<Integer, dev.imagepatch.pkg.rpm.Header> headers) {
+    Map<String, SortedMap<byte[], List<long[]>>> out = new java.util.LinkedHashMap<>();
+    for (dev.imagepatch.pkg.rpmdb.RpmIndexes.Index index : dev.imagepatch.pkg.rpmdb.RpmIndexes.Index.values()) {
+      out.put(index.table(), newIndex());
+    }
+    for (Map.Entry<Integer, dev.imagepatch.pkg.rpm.Header> h : headers.entrySet()) {
+      for (Map.Entry<dev.imagepatch.pkg.rpmdb.RpmIndexes.Index, List<dev.imagepatch.pkg.rpmdb.RpmIndexes.Entry>> e
+          : dev.imagepatch.pkg.rpmdb.RpmIndexes.all(h.getValue(), h.getKey()).entrySet()) {
+        SortedMap<byte[], List<long[]>> index = out.get(e.getKey().table());
+        for (dev.imagepatch.pkg.rpmdb.RpmIndexes.Entry entry : e.getValue()) {
+          index.computeIfAbsent(entry.key(), k -> new ArrayList<>()).add(new long[] {entry.hnum(), entry.idx()});
+        }
+      }
+    }
+    return out;
+  }
+
+  /** {@code Packages} and every index for {@code headers}, the indexes derived as rpm derives them. */
+  public static void write(Path dir, SortedMap<Integer, dev.imagepatch.pkg.rpm.Header> headers, BdbWriter writer)
+      throws IOException {
+    SortedMap<Integer, byte[]> blobs = new java.util.TreeMap<>();
+    headers.forEach((n, h) -> blobs.put(n, h.blob()));
+    write(dir, blobs, indexes(headers), writer);
+  }
+
   /** {@link #write(Path, SortedMap, Map, BdbWriter)} with little-endian 4 KiB pages. */
   public static void write(Path dir, SortedMap<Integer, byte[]> headers,
       Map<String, ? extends SortedMap<byte[], List<long[]>>> indexes) throws IOException {
