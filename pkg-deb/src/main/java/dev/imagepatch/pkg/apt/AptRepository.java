@@ -1,6 +1,7 @@
 package dev.imagepatch.pkg.apt;
 
 import dev.imagepatch.pkg.io.Bounded;
+import dev.imagepatch.pkg.io.ContentCache;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

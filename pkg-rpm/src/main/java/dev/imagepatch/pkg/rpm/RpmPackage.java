@@ -1,6 +1,7 @@
 package dev.imagepatch.pkg.rpm;
 
 import dev.imagepatch.pkg.io.Bounded;
+import dev.imagepatch.pkg.io.Tap;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -600,49 +601,6 @@ public final class RpmPackage {
   @Override
   public String toString() {
     return "RpmPackage[" + source + ", " + nevra() + "]";
-  }
-
-  @FunctionalInterface
-  private interface Sink {
-    void accept(byte[] b, int off, int len) throws IOException;
-  }
-
-  /** Hands every byte read to a sink (digests, counters). */
-  private static final class Tap extends FilterInputStream {
-    private final Sink sink;
-
-    Tap(InputStream in, Sink sink) {
-      super(in);
-      this.sink = sink;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int c = in.read();
-      if (c >= 0) {
-        sink.accept(new byte[] {(byte) c}, 0, 1);
-      }
-      return c;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        sink.accept(b, off, n);
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      return Bounded.skipByReading(this, n);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
   }
 
   /** The next {@code left} bytes of a stream, then its end; closing it leaves the stream open. */

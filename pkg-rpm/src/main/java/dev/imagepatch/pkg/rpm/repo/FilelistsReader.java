@@ -2,7 +2,6 @@ package dev.imagepatch.pkg.rpm.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import javax.xml.stream.XMLStreamException;
@@ -30,51 +29,18 @@ public final class FilelistsReader {
   /** Streams decompressed filelists XML (nothing verified; the stream is read to its end). */
   public static PrimaryReader.Result read(InputStream content, String source, MetadataSink<Entry> sink)
       throws IOException {
-    long count = 0;
-    long declared;
-    try {
-      XMLStreamReader r = Xml.reader(content, source);
-      while (r.hasNext() && r.next() != XMLStreamReader.START_ELEMENT) {
-        // prolog
-      }
-      if (!r.isStartElement() || !r.getLocalName().equals("filelists")) {
-        throw new IOException(source + ": not filelists metadata (root element "
-            + (r.isStartElement() ? r.getLocalName() : "missing") + ")");
-      }
-      declared = Xml.number(Xml.attribute(r, "packages"), "packages", source);
-      while (r.nextTag() == XMLStreamReader.START_ELEMENT) {
-        if (r.getLocalName().equals("package")) {
-          count++;
-          sink.accept(pkg(r, source + " (package " + count + ")"));
-        } else {
-          Xml.skip(r);
-        }
-      }
-      r.close();
-    } catch (XMLStreamException e) {
-      throw PrimaryReader.failure(source, e, content);
-    }
-    content.transferTo(OutputStream.nullOutputStream());
-    return new PrimaryReader.Result(declared, count);
+    return PrimaryReader.packages(content, source, "filelists", "filelists", FilelistsReader::pkg, sink);
   }
 
   private static Entry pkg(XMLStreamReader r, String where) throws XMLStreamException, IOException {
     String pkgid = Xml.attribute(r, "pkgid");
     String name = Xml.attribute(r, "name");
     String arch = Xml.attribute(r, "arch");
-    String epoch = "0";
-    String version = null;
-    String release = null;
+    PrimaryReader.Evr evr = PrimaryReader.Evr.NONE;
     List<RpmFile> files = new ArrayList<>();
     while (r.nextTag() == XMLStreamReader.START_ELEMENT) {
       switch (r.getLocalName()) {
-        case "version" -> {
-          String e = Xml.attribute(r, "epoch");
-          epoch = e == null || e.isEmpty() ? "0" : e;
-          version = Xml.attribute(r, "ver");
-          release = Xml.attribute(r, "rel");
-          Xml.skip(r);
-        }
+        case "version" -> evr = PrimaryReader.Evr.read(r);
         case "file" -> {
           String type = Xml.attribute(r, "type");
           files.add(new RpmFile(Xml.text(r), type == null ? "file" : type));
@@ -85,7 +51,7 @@ public final class FilelistsReader {
     if (pkgid == null || name == null) {
       throw new IOException(where + ": a package without pkgid or name");
     }
-    return new Entry(pkgid.toLowerCase(java.util.Locale.ROOT), name, arch, epoch, version, release,
+    return new Entry(pkgid.toLowerCase(java.util.Locale.ROOT), name, arch, evr.epoch(), evr.version(), evr.release(),
         List.copyOf(files));
   }
 }

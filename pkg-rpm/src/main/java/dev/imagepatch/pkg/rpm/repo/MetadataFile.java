@@ -2,8 +2,8 @@ package dev.imagepatch.pkg.rpm.repo;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.imagepatch.pkg.io.Bounded;
+import dev.imagepatch.pkg.io.Tap;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -87,7 +87,7 @@ public final class MetadataFile {
   }
 
   /** Hashes and counts what is read; fails once more than {@code size} bytes (when known) were read. */
-  private static class Hashing extends FilterInputStream {
+  private static class Hashing extends Tap {
     final MessageDigest digest;
     final long size;
     final String source;
@@ -103,23 +103,13 @@ public final class MetadataFile {
     }
 
     @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
+    public int read(byte[] b, int off, int len) throws IOException {
+      Bounded.checkInterrupted(source);
+      return super.read(b, off, len);
     }
 
     @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      Bounded.checkInterrupted(source);
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        seen(b, off, n);
-      }
-      return n;
-    }
-
-    void seen(byte[] b, int off, int n) throws IOException {
+    protected void tapped(byte[] b, int off, int n) throws IOException {
       if (digest != null) {
         digest.update(b, off, n);
       }
@@ -127,16 +117,6 @@ public final class MetadataFile {
       if (size >= 0 && count > size) {
         throw new IOException(source + ": larger than the " + size + " bytes repomd.xml gives as its " + what);
       }
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      return Bounded.skipByReading(this, n);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
     }
   }
 
@@ -159,8 +139,8 @@ public final class MetadataFile {
     }
 
     @Override
-    void seen(byte[] b, int off, int n) throws IOException {
-      super.seen(b, off, n);
+    protected void tapped(byte[] b, int off, int n) throws IOException {
+      super.tapped(b, off, n);
       if (count > limit) {
         throw new IOException(source + (data.openSize() >= 0 && compressed
             ? ": decompresses to more than the " + data.openSize() + " bytes repomd.xml gives as its open-size"

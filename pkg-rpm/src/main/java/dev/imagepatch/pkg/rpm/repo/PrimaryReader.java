@@ -31,6 +31,37 @@ public final class PrimaryReader {
 
   /** Streams decompressed primary XML (nothing verified; the stream is read to its end). */
   public static Result read(InputStream content, String source, MetadataSink<RpmRecord> sink) throws IOException {
+    return packages(content, source, "metadata", "primary", PrimaryReader::pkg, sink);
+  }
+
+  /**
+   * A package's {@code <version epoch= ver= rel=/>}: epoch "0" when absent or empty, version and
+   * release null when absent.
+   */
+  record Evr(String epoch, String version, String release) {
+    static final Evr NONE = new Evr("0", null, null);
+
+    /** The element the reader is on, read to its END_ELEMENT. */
+    static Evr read(XMLStreamReader r) throws XMLStreamException {
+      String e = Xml.attribute(r, "epoch");
+      Evr evr = new Evr(e == null || e.isEmpty() ? "0" : e, Xml.attribute(r, "ver"), Xml.attribute(r, "rel"));
+      Xml.skip(r);
+      return evr;
+    }
+  }
+
+  /** Reads one {@code <package>} element, the reader on its START_ELEMENT, to its END_ELEMENT. */
+  @FunctionalInterface
+  interface PackageElement<T> {
+    T read(XMLStreamReader r, String where) throws XMLStreamException, IOException;
+  }
+
+  /**
+   * Streams a metadata document of {@code <package>} elements under a {@code root} element with a
+   * {@code packages} count ({@code kind} names it in errors); the stream is read to its end.
+   */
+  static <T> Result packages(InputStream content, String source, String root, String kind,
+      PackageElement<T> element, MetadataSink<T> sink) throws IOException {
     long count = 0;
     long declared;
     try {
@@ -38,15 +69,15 @@ public final class PrimaryReader {
       while (r.hasNext() && r.next() != XMLStreamReader.START_ELEMENT) {
         // prolog
       }
-      if (!r.isStartElement() || !r.getLocalName().equals("metadata")) {
-        throw new IOException(source + ": not primary metadata (root element "
+      if (!r.isStartElement() || !r.getLocalName().equals(root)) {
+        throw new IOException(source + ": not " + kind + " metadata (root element "
             + (r.isStartElement() ? r.getLocalName() : "missing") + ")");
       }
       declared = Xml.number(Xml.attribute(r, "packages"), "packages", source);
       while (r.nextTag() == XMLStreamReader.START_ELEMENT) {
         if (r.getLocalName().equals("package")) {
           count++;
-          sink.accept(pkg(r, source + " (package " + count + ")"));
+          sink.accept(element.read(r, source + " (package " + count + ")"));
         } else {
           Xml.skip(r);
         }
@@ -83,9 +114,7 @@ public final class PrimaryReader {
   private static RpmRecord pkg(XMLStreamReader r, String where) throws XMLStreamException, IOException {
     String name = null;
     String arch = null;
-    String epoch = "0";
-    String version = null;
-    String release = null;
+    Evr evr = Evr.NONE;
     Checksum checksum = null;
     String location = null;
     String base = null;
@@ -99,13 +128,7 @@ public final class PrimaryReader {
       switch (r.getLocalName()) {
         case "name" -> name = Xml.text(r).strip();
         case "arch" -> arch = Xml.text(r).strip();
-        case "version" -> {
-          String e = Xml.attribute(r, "epoch");
-          epoch = e == null || e.isEmpty() ? "0" : e;
-          version = Xml.attribute(r, "ver");
-          release = Xml.attribute(r, "rel");
-          Xml.skip(r);
-        }
+        case "version" -> evr = Evr.read(r);
         case "checksum" -> {
           String type = Xml.attribute(r, "type");
           checksum = new Checksum(type == null ? "" : type, Xml.text(r));
@@ -130,12 +153,13 @@ public final class PrimaryReader {
         default -> Xml.skip(r);
       }
     }
-    if (name == null || arch == null || version == null || release == null || checksum == null || location == null) {
+    if (name == null || arch == null || evr.version() == null || evr.release() == null || checksum == null
+        || location == null) {
       throw new IOException(where + (name == null ? "" : " " + name)
           + ": a package without name, arch, version, release, checksum or location");
     }
-    return new RpmRecord(name, arch, epoch, version, release, checksum, location, base, packageSize, installed,
-        archive, fileTime, buildTime, f.sourceRpm, f.headerStart, f.headerEnd, f.list("provides"),
+    return new RpmRecord(name, arch, evr.epoch(), evr.version(), evr.release(), checksum, location, base, packageSize,
+        installed, archive, fileTime, buildTime, f.sourceRpm, f.headerStart, f.headerEnd, f.list("provides"),
         f.list("requires"), f.list("conflicts"), f.list("obsoletes"), f.list("recommends"), f.list("suggests"),
         f.list("supplements"), f.list("enhances"), List.copyOf(f.files));
   }

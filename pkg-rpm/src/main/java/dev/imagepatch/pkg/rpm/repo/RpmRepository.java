@@ -1,6 +1,7 @@
 package dev.imagepatch.pkg.rpm.repo;
 
 import dev.imagepatch.pkg.io.Bounded;
+import dev.imagepatch.pkg.io.ContentCache;
 import dev.imagepatch.pkg.io.Fetch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,16 +14,16 @@ import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
 /**
  * One rpm repository ({@code baseurl}) as dnf reads it: {@code repodata/repomd.xml}, its
  * {@code repomd.xml.asc} verified when present and required with {@code repo_gpgcheck}, and the
- * metadata files it names fetched into the {@link MetadataCache} (verified before they are
+ * metadata files it names fetched into the {@link ContentCache} (verified before they are
  * stored) and streamed from there with their content checksums verified.
  */
 public final class RpmRepository {
   private final URI base;
   private final Repomd repomd;
-  private final MetadataCache cache;
+  private final ContentCache cache;
   private final HttpClient http;
 
-  private RpmRepository(URI base, Repomd repomd, MetadataCache cache, HttpClient http) {
+  private RpmRepository(URI base, Repomd repomd, ContentCache cache, HttpClient http) {
     this.base = base;
     this.repomd = repomd;
     this.cache = cache;
@@ -34,7 +35,7 @@ public final class RpmRepository {
    * files (null when none are configured); {@code http} may be null for {@code file:} URLs.
    */
   public static RpmRepository open(URI baseurl, PGPPublicKeyRingCollection keys, boolean repoGpgcheck,
-      MetadataCache cache, HttpClient http) throws IOException {
+      ContentCache cache, HttpClient http) throws IOException {
     URI base = baseurl.toString().endsWith("/") ? baseurl : URI.create(baseurl + "/");
     URI uri = base.resolve("repodata/repomd.xml");
     byte[] xml = small(http, uri).orElseThrow(() -> new IOException(uri + ": not found: is " + base
@@ -86,8 +87,11 @@ public final class RpmRepository {
 
   private InputStream stored(Repomd.Data data) throws IOException {
     URI uri = uri(data);
-    return Files.newInputStream(cache.get(data.checksum(), data.size(), () -> Fetch.get(http, uri)
-        .orElseThrow(() -> new IOException(uri + ": not found (HTTP 404)")), uri.toString()));
+    Checksum checksum = data.checksum();
+    checksum.digest(uri.toString()); // a supported type and a well-formed value, else an IOException naming the file
+    return Files.newInputStream(cache.get(Checksum.algorithm(checksum.type(), uri.toString()), checksum.hex(),
+        data.size(), () -> Fetch.get(http, uri).orElseThrow(() -> new IOException(uri + ": not found (HTTP 404)")),
+        uri.toString()));
   }
 
   private static Optional<byte[]> small(HttpClient http, URI uri) throws IOException {

@@ -42,20 +42,21 @@ final class Xml {
 
   /** Skips the current element (the reader on its START_ELEMENT) to its END_ELEMENT. */
   static void skip(XMLStreamReader r) throws XMLStreamException {
-    int depth = 1;
-    while (depth > 0) {
-      int e = r.next();
-      if (e == XMLStreamReader.START_ELEMENT) {
-        depth++;
-      } else if (e == XMLStreamReader.END_ELEMENT) {
-        depth--;
-      }
-    }
+    toEnd(r, null);
   }
 
   /** The text of the current element; nested elements (none expected) are skipped. */
   static String text(XMLStreamReader r) throws XMLStreamException {
     StringBuilder sb = new StringBuilder();
+    toEnd(r, sb);
+    return sb.toString();
+  }
+
+  /**
+   * Reads to the current element's END_ELEMENT; its own text (not nested elements') is appended to
+   * {@code text} when not null.
+   */
+  private static void toEnd(XMLStreamReader r, StringBuilder text) throws XMLStreamException {
     int depth = 1;
     while (depth > 0) {
       int e = r.next();
@@ -63,12 +64,11 @@ final class Xml {
         depth++;
       } else if (e == XMLStreamReader.END_ELEMENT) {
         depth--;
-      } else if (depth == 1 && (e == XMLStreamReader.CHARACTERS || e == XMLStreamReader.CDATA
+      } else if (text != null && depth == 1 && (e == XMLStreamReader.CHARACTERS || e == XMLStreamReader.CDATA
           || e == XMLStreamReader.SPACE)) {
-        sb.append(r.getText());
+        text.append(r.getText());
       }
     }
-    return sb.toString();
   }
 
   static long number(String text, String what, String source) throws IOException {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.imagepatch.pkg.io.ContentCache;
 import dev.imagepatch.testing.SharedData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ class RpmRepositoryTest {
   @Test
   void theSignedThirdPartyRepositoryOpensAndStreamsThroughTheCache() throws IOException {
     Path base = Vectors.dir(Vectors.MOCACINNO);
-    MetadataCache cache = new MetadataCache(cacheDir);
+    ContentCache cache = new ContentCache(cacheDir);
     RpmRepository repo = RpmRepository.open(base.toUri(), RepomdSignature.keyring(List.of(
         base.resolve("mocacinno_pubkey.asc"))), true, cache, null);
     assertEquals(1, repo.repomd().signedBy().size());
@@ -37,7 +38,7 @@ class RpmRepositoryTest {
     Path cached = cacheDir.resolve("sha256").resolve(primary.checksum().hex());
     assertTrue(Files.isRegularFile(cached));
     // A second read is served by the cache.
-    assertEquals(cached, cache.find(primary.checksum()).orElseThrow());
+    assertEquals(cached, cache.find("SHA-256", primary.checksum().hex()).orElseThrow());
     assertEquals(32, repo.primary(p -> { }).read());
   }
 
@@ -46,19 +47,19 @@ class RpmRepositoryTest {
     Path base = Vectors.dir(Vectors.BASEOS);
     IOException e = assertThrows(IOException.class, () -> RpmRepository.open(base.toUri(),
         RepomdSignature.keyring(List.of(SharedData.path("vectors/rpm/keys/RPM-GPG-KEY-CentOS-Official-SHA256"))),
-        true, new MetadataCache(cacheDir), null));
+        true, new ContentCache(cacheDir), null));
     assertTrue(e.getMessage().contains("no repomd.xml.asc"), e.getMessage());
   }
 
   @Test
   void theCacheRefusesContentThatIsNotWhatRepomdSays() throws IOException {
-    MetadataCache cache = new MetadataCache(cacheDir);
-    Checksum wrong = new Checksum("sha256", "11".repeat(32));
-    IOException e = assertThrows(IOException.class, () -> cache.get(wrong, 5,
+    ContentCache cache = new ContentCache(cacheDir);
+    String wrong = "11".repeat(32);
+    IOException e = assertThrows(IOException.class, () -> cache.get("SHA-256", wrong, 5,
         () -> new java.io.ByteArrayInputStream("hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
         "https://mirror.example/repodata/x.xml.gz"));
     assertTrue(e.getMessage().contains("does not match"), e.getMessage());
-    assertTrue(cache.find(wrong).isEmpty());
+    assertTrue(cache.find("SHA-256", wrong).isEmpty());
     try (var s = Files.list(cacheDir.resolve("sha256"))) {
       assertEquals(0, s.count(), "no temporary file left behind");
     }
