@@ -47,6 +47,8 @@ public final class RpmPackage {
   static final int LEAD_SIZE = 96;
   /** The most a payload entry's name may hold (rpm's paths are at most PATH_MAX, 4096). */
   static final int NAME_LIMIT = 1 << 16;
+  /** The most memory an xz or lzma payload's decoder may take, in KiB (256 MiB). */
+  static final int XZ_MEMORY_KIB = 256 << 10;
   /** Besides the files' sizes, what a cpio payload may add per file (header, name, padding). */
   static final long PER_FILE_OVERHEAD = 110 + NAME_LIMIT + 8;
 
@@ -227,6 +229,15 @@ public final class RpmPackage {
     } else {
       paths = h.strings(Tags.OLDFILENAMES);
     }
+    // A later backend writes these paths into a layer (the payload's cpio names are matched to
+    // them, so they are the only names a payload can use): refuse those that could not be a file of
+    // the image, as the project's SafePath and dpkg do: a ".." component, a NUL, a newline or a
+    // carriage return, and, in a binary package, a path that is not absolute (rpmbuild writes
+    // DIRNAMES absolute; only a source package's files are bare names).
+    boolean sourcePackage = !h.has(Tags.SOURCERPM);
+    for (String path : paths) {
+      checkPath(path, sourcePackage, source);
+    }
     int n = paths.size();
     long[] modes = arrayOf(h, Tags.FILEMODES, n, source);
     long[] sizes = h.has(Tags.LONGFILESIZES) ? arrayOf(h, Tags.LONGFILESIZES, n, source)
@@ -247,6 +258,40 @@ public final class RpmPackage {
           digests.get(i), links.get(i), (int) flags[i], (int) rdevs[i], (int) inodes[i], langs.get(i), caps.get(i)));
     }
     return out;
+  }
+
+  private static void checkPath(String path, boolean sourcePackage, String source) throws IOException {
+    String why = null;
+    if (path.isEmpty()) {
+      why = "is empty";
+    } else if (path.indexOf('\0') >= 0 || path.indexOf('\n') >= 0 || path.indexOf('\r') >= 0) {
+      why = "holds a NUL, newline or carriage return";
+    } else if (!sourcePackage && !path.startsWith("/")) {
+      why = "is not absolute";
+    } else {
+      for (String component : path.split("/", -1)) {
+        if (component.equals("..")) {
+          why = "has a '..' component";
+          break;
+        }
+      }
+    }
+    if (why != null) {
+      throw new IOException(source + ": file path " + printable(path) + " " + why + " (refused: it could name a"
+          + " file outside the image's root)");
+    }
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder("'");
+    s.codePoints().forEach(c -> {
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\x%02x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.append("'").toString();
   }
 
   private static long[] arrayOf(Header h, int tag, int n, String source) throws IOException {
@@ -469,8 +514,11 @@ public final class RpmPackage {
         yield m1 == 0x1f && m2 == 0x8b ? new GzipCompressorInputStream(b, true) : b;
       }
       case "bzip2" -> new BZip2CompressorInputStream(in, true);
-      case "xz" -> new XZCompressorInputStream(in, true);
-      case "lzma" -> new LZMACompressorInputStream(in);
+      // xz and lzma streams name their dictionary size, up to 4 GiB, and the decoder allocates it
+      // up front: bound it (rpm's xz -9 needs 64 MiB), as MetadataFile does, so a hostile package
+      // is an IOException (MemoryLimitException), not an OutOfMemoryError.
+      case "xz" -> new XZCompressorInputStream(in, true, XZ_MEMORY_KIB);
+      case "lzma" -> new LZMACompressorInputStream(in, XZ_MEMORY_KIB);
       case "zstd" -> new ZstdCompressorInputStream(in);
       default -> throw new IOException(source + ": unsupported payload compressor " + compressor);
     };

@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sqlite.SQLiteConfig;
 
 /**
  * rpm's SQLite database ({@code rpmdb.sqlite}: Fedora 33+, RHEL/UBI 9, Amazon Linux 2023,
@@ -122,23 +123,66 @@ public final class SqliteRpmdb implements AutoCloseable {
 
   private static SqliteRpmdb open(Path file, boolean write) throws IOException {
     try {
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-      try (Statement s = c.createStatement()) {
-        // sqlite_init in lib/backend/sqlite.c
-        s.execute("PRAGMA secure_delete = OFF");
-        s.execute("PRAGMA case_sensitive_like = ON");
-        if (write) {
-          s.execute("PRAGMA journal_mode = WAL");
-          s.execute("PRAGMA wal_autocheckpoint = 0");
+      // The database comes from an image: hostile. Extensions can never be loaded (sqlite-jdbc's
+      // default, made explicit), a read opens read-only (and the caller's file is never opened at
+      // all: read and openCopy work on a private copy), and trusted_schema = OFF keeps functions
+      // with side effects out of anything the schema holds.
+      SQLiteConfig config = new SQLiteConfig();
+      config.enableLoadExtension(false);
+      config.setReadOnly(!write);
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), config.toProperties());
+      try {
+        return init(c, file, write);
+      } catch (SQLException | IOException | RuntimeException e) {
+        // A database refused (or corrupt) leaves no open connection, file handle or -wal behind.
+        try {
+          c.close();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
         }
+        throw e;
       }
-      SqliteRpmdb db = new SqliteRpmdb(file, c);
-      if (write && db.tableExists("Packages")) {
-        db.requireSchema();
-      }
-      return db;
     } catch (SQLException e) {
       throw new IOException(file + ": cannot open as an rpm SQLite database: " + e.getMessage(), e);
+    }
+  }
+
+  private static SqliteRpmdb init(Connection c, Path file, boolean write) throws SQLException, IOException {
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA trusted_schema = OFF");
+      if (!write) {
+        s.execute("PRAGMA query_only = ON");
+      }
+      refuseForeignSchema(c, file);
+      // sqlite_init in lib/backend/sqlite.c
+      s.execute("PRAGMA secure_delete = OFF");
+      s.execute("PRAGMA case_sensitive_like = ON");
+      if (write) {
+        s.execute("PRAGMA journal_mode = WAL");
+        s.execute("PRAGMA wal_autocheckpoint = 0");
+      }
+    }
+    SqliteRpmdb db = new SqliteRpmdb(file, c);
+    if (write && db.tableExists("Packages")) {
+      db.requireSchema();
+    }
+    return db;
+  }
+
+  /**
+   * rpm creates tables and indexes only. A view (a 'Packages' that is a query, a recursive one
+   * that never ends, or one calling functions) or a trigger (SQL run on our INSERT or DELETE) is
+   * not rpm's: such a database is refused before any of it runs.
+   */
+  private static void refuseForeignSchema(Connection c, Path file) throws SQLException, IOException {
+    try (Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT type, name FROM sqlite_master WHERE type NOT IN ('table', 'index')"
+             + " OR (name = 'Packages' AND type <> 'table') LIMIT 1")) {
+      if (rs.next()) {
+        String what = rs.getString(1) + " '" + rs.getString(2) + "'";
+        throw new IOException(file + ": not an rpm database: it holds a " + what
+            + " (rpm's schema has tables and indexes only)");
+      }
     }
   }
 
