@@ -14,6 +14,7 @@ import java.util.function.Predicate;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.FailsafeSchema;
 
 /**
@@ -72,7 +73,11 @@ public final class ModulesYaml {
 
   /** Reads decompressed modules YAML (nothing verified). */
   public static ModulesYaml read(InputStream content, String source) throws IOException {
+    // An empty document ("---" alone, or "--- !!null") is a null node, and the failsafe schema has no
+    // constructor for it: snakeyaml-engine 2.10 then throws a NullPointerException (found by
+    // RepoMetadataFuzzTest). Null is what such a document is, and the loop below passes it over.
     LoadSettings settings = LoadSettings.builder().setSchema(new FailsafeSchema()).setAllowDuplicateKeys(false)
+        .setTagConstructors(Map.of(Tag.NULL, node -> null))
         .setCodePointLimit(DOCUMENT_LIMIT).setLabel(source).build();
     List<ModuleStream> streams = new ArrayList<>();
     Map<String, Defaults> defaults = new LinkedHashMap<>();

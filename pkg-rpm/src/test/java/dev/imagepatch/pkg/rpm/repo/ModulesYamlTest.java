@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -133,6 +134,17 @@ class ModulesYamlTest {
     IOException aliases = assertThrows(IOException.class, () -> ModulesYaml.read(new ByteArrayInputStream(
         billionLaughs().getBytes(StandardCharsets.UTF_8)), "bomb.yaml"));
     assertTrue(aliases.getMessage().startsWith("bomb.yaml"), aliases.getMessage());
+  }
+
+  @Test
+  void emptyDocumentsArePassedOver() throws IOException {
+    // "---" alone, an explicit end, and "--- !!null": once a NullPointerException inside
+    // snakeyaml-engine (RepoMetadataFuzzTestInputs/read/crash-ebeff6eb744da87d21c53ff482a0406870be390a).
+    String yaml = "---\n...\n---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: tool\n"
+        + "  stream: \"1\"\n...\n--- !!null\n---\n";
+    ModulesYaml m = ModulesYaml.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "empty.yaml");
+    assertEquals(Optional.of("1"), m.defaultStream("tool"));
+    assertEquals(List.of(), m.streams());
   }
 
   static String billionLaughs() {
