@@ -95,7 +95,19 @@ public final class SqliteRpmdb implements AutoCloseable {
       throw new IOException(target + ": exists; openCopy writes a new file");
     }
     copyWithWal(source, target);
-    return open(target, true);
+    try {
+      return open(target, true);
+    } catch (IOException | RuntimeException e) {
+      // A refused (hostile or corrupt) database leaves no copy of itself at target.
+      for (String suffix : new String[] {"", "-wal", "-shm"}) {
+        try {
+          Files.deleteIfExists(target.resolveSibling(target.getFileName() + suffix));
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
   }
 
   /** Opens {@code file} itself for writing (asked for explicitly: the caller's file changes in place). */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rpmdb.sqlite files an image could carry that are not rpm's: a Packages that is a view (a query
  * that never ends, or one calling load_extension), a trigger that would run on our writes, a
  * corrupt file. Each is refused with the file named, the caller's file is left byte for byte as it
- * was (no -wal or -shm made beside it), and no temporary directory is left behind.
+ * was (no -wal or -shm made beside it), and no temporary directory or refused copy is left behind.
  */
 class SqliteRpmdbHostileTest {
   @TempDir
@@ -66,6 +66,9 @@ class SqliteRpmdbHostileTest {
     IOException w = assertThrows(IOException.class, () -> SqliteRpmdb.openCopy(file, copy));
     assertTrue(w.getMessage().startsWith(copy + ": "), w.getMessage());
     assertTrue(w.getMessage().contains(expected), w.getMessage());
+    for (String suffix : List.of("", "-wal", "-shm")) {
+      assertFalse(Files.exists(copy.resolveSibling(SqliteRpmdb.FILE_NAME + suffix)), "openCopy left " + suffix);
+    }
     assertArrayEquals(before, Files.readAllBytes(file), "the hostile file was modified");
     for (String suffix : List.of("-wal", "-shm")) {
       assertFalse(Files.exists(file.resolveSibling(SqliteRpmdb.FILE_NAME + suffix)), suffix + " made beside it");
