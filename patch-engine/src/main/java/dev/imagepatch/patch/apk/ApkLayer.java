@@ -56,12 +56,43 @@ final class ApkLayer {
   private final Map<String, InstalledPackage> owners = new java.util.HashMap<>();
   /** Files unchanged packages give up to a new package whose {@code r:} replaces them, by owner. */
   private final Map<InstalledPackage, Set<String>> givenUp = new LinkedHashMap<>();
+  /** Packages whose only change is their repository tag (the new s:, null for none); see {@link #retag}. */
+  private final Map<InstalledPackage, String> retagged = new LinkedHashMap<>();
 
   ApkLayer(PatchLayer out, InstalledDatabase db, String dbDir) {
     this.out = out;
     this.fs = out.image();
     this.db = db;
     this.dbDir = dbDir;
+  }
+
+  /**
+   * A package that stays as it is but whose repository tag changes (the resolver's {@code pin}
+   * change): apk only sets {@code ipkg->repository_tag}, so its record keeps its place, files and
+   * scripts, and only its {@code s:} line changes ({@code tag} null: removed).
+   */
+  void retag(InstalledPackage p, String tag) {
+    retagged.put(p, tag);
+  }
+
+  /** A record's text with its {@code s:} set to {@code tag} (none for null) where apk_db_write_fdb puts it: after r: and q:, before f: and F:. */
+  static String withTag(InstalledPackage p, String tag) {
+    StringBuilder b = new StringBuilder();
+    boolean placed = tag == null;
+    for (ApkRecord.Field f : p.lines()) {
+      if (f.key() == 's') {
+        continue;
+      }
+      if (!placed && (f.key() == 'f' || f.key() == 'F')) {
+        b.append("s:").append(tag).append('\n');
+        placed = true;
+      }
+      b.append(f.key()).append(':').append(f.value()).append('\n');
+    }
+    if (!placed) {
+      b.append("s:").append(tag).append('\n');
+    }
+    return b.toString();
   }
 
   /** Unpacks every change (in commit order), then whites out what the old versions alone had. */
@@ -272,7 +303,12 @@ final class ApkLayer {
     return owned;
   }
 
-  /** Whiteouts for the files of the old version that no package owns any more (apk deletes them). */
+  /**
+   * Whiteouts for the files of the old version that no package owns any more (apk deletes them).
+   * Directories are left: apk_db_dir_unref does rmdir a directory no package references any more,
+   * but only when it is empty, which the image may decide (files nobody owns); a directory left
+   * empty is a known, harmless difference (no scanner reads directories).
+   */
   private void whiteoutRemoved(Change c, Set<String> owned) {
     for (FileRecord f : c.old().files()) {
       String target = fs.resolveParent(f.path());
@@ -280,10 +316,40 @@ final class ApkLayer {
         continue;
       }
       Optional<FsEntry> e = fs.entry(target);
-      if (e.isPresent() && !e.get().isDirectory()) {
+      if (e.isPresent() && !e.get().isDirectory() && !keptAsChanged(f, target, e.get())) {
         out.whiteout(target);
       }
     }
+  }
+
+  /**
+   * Whether apk leaves an old file it purges: apk_db_purge_pkg unlinks a file in a protected path only
+   * when it has a recorded checksum and the file on disk still has it; one the image changed (or one
+   * recorded without {@code Z:}) is left in place.
+   */
+  private boolean keptAsChanged(FileRecord f, String target, FsEntry current) {
+    if (!isProtected(f.path(), current.type() == FsEntry.Type.SYMLINK)) {
+      return false;
+    }
+    if (f.checksum() == null) {
+      return true;
+    }
+    String onDisk;
+    try {
+      onDisk = switch (current.type()) {
+        case FILE -> sha1(target).orElse(null);
+        case SYMLINK -> q1(sha1Hex(current.linkTarget().getBytes(StandardCharsets.UTF_8)));
+        default -> null;
+      };
+    } catch (IOException ex) {
+      onDisk = null;
+    }
+    boolean changed = !f.checksum().equals(onDisk);
+    if (changed) {
+      out.note("/" + f.path() + ": changed in the image, kept although no package has it any more (as apk keeps a"
+          + " changed protected file)");
+    }
+    return changed;
   }
 
   /** A record's text without the {@code R:} lines (and their {@code a:}/{@code Z:}) of {@code paths}. */
@@ -328,6 +394,9 @@ final class ApkLayer {
     for (Map.Entry<InstalledPackage, Set<String>> g : givenUp.entrySet()) {
       // The owner keeps its place in the file; only the files it gave up leave its record.
       text = text.replace(g.getKey().text(), withoutFiles(g.getKey(), g.getValue()));
+    }
+    for (Map.Entry<InstalledPackage, String> r : retagged.entrySet()) {
+      text = text.replace(r.getKey().text(), withTag(r.getKey(), r.getValue()));
     }
     after = InstalledDatabase.parse(text, "the patched /" + dbDir + "/installed");
     out.bytes(dbDir + "/installed", 0644, text.getBytes(StandardCharsets.UTF_8));
@@ -391,17 +460,25 @@ final class ApkLayer {
         c.old().directories().forEach(d -> dirs.add("/" + d));
       }
     }
+    // apk_db_install_pkg sets run_all_triggers on what it installs, and fire_triggers then matches that
+    // package's globs against every directory of the database (installed.dirs), changed or not.
+    Set<String> allDirs = new java.util.TreeSet<>(dirs);
+    after.packages().forEach(p -> p.directories().forEach(d -> allDirs.add("/" + d)));
+    Set<String> runAll = new HashSet<>();
+    installed.values().forEach(p -> runAll.add(p.header().checksum()));
     for (TriggersFile.Entry e : trig.entries()) {
       Optional<InstalledPackage> owner = after.packages().stream()
           .filter(p -> e.checksum().equals(p.header().checksum())).findFirst();
       if (owner.isEmpty()) {
         continue;
       }
-      List<String> fired = new ArrayList<>();
+      Set<String> candidates = runAll.contains(e.checksum()) ? allDirs : dirs;
+      // fire_triggers adds a directory once, for the first glob that matches it.
+      Set<String> fired = new java.util.LinkedHashSet<>();
       for (String glob : e.globs()) {
         java.nio.file.PathMatcher m = matcher(glob);
         if (m != null) {
-          dirs.stream().filter(d -> m.matches(java.nio.file.Path.of(d))).forEach(fired::add);
+          candidates.stream().filter(d -> m.matches(java.nio.file.Path.of(d))).forEach(fired::add);
         }
       }
       String name = owner.get().name();

@@ -146,6 +146,7 @@ final class ApkSession implements PackageSession {
   @Override
   public void install(PatchLayer out) throws IOException, PatchException {
     List<ApkLayer.Change> changes = new ArrayList<>();
+    java.util.Map<InstalledPackage, String> retags = new java.util.LinkedHashMap<>();
     java.util.Map<ApkRecord, ApkRepository> from = new java.util.IdentityHashMap<>();
     for (ApkRepository r : repositories()) {
       r.records().forEach(rec -> from.put(rec, r));
@@ -154,6 +155,13 @@ final class ApkSession implements PackageSession {
       InstalledPackage old = c.from() == null ? null : db.find(c.name()).orElse(null);
       if (c.to() == null) {
         changes.add(new ApkLayer.Change(old, null, null, null));
+        continue;
+      }
+      if ("pin".equals(c.reason()) && old != null) {
+        // Only the repository tag changes: apk_solver_commit_changeset calls apk_db_install_pkg only when
+        // old_pkg != new_pkg (or a reinstall), and then just sets ipkg->repository_tag. Nothing is fetched or
+        // unpacked (no files, no scripts, no .apk-new); only the record's s: is rewritten, in place.
+        retags.put(old, c.tag());
         continue;
       }
       context.listener().step("fetching " + c.name() + " " + c.to().version());
@@ -170,6 +178,7 @@ final class ApkSession implements PackageSession {
       changes.add(new ApkLayer.Change(old, c.to(), apk, c.tag()));
     }
     layer = new ApkLayer(out, db, dbDir);
+    retags.forEach(layer::retag);
     layer.unpackAll(changes);
   }
 
