@@ -119,8 +119,10 @@ public final class ContainerManifest {
       if (f.length != 10) {
         throw new IOException(source + " line " + (i + 1) + ": " + f.length + " columns, not 10");
       }
-      if (f[0].isEmpty() || !f[8].matches("[0-9]+")) {
-        throw new IOException(source + " line " + (i + 1) + ": no name or no EPOCHNUM");
+      if (f[0].isEmpty() || !f[8].matches("[0-9]{1,10}") || Long.parseLong(f[8]) > Integer.MAX_VALUE) {
+        // Checked here, not left to Line.epoch(): digits past an int made epoch() throw an unchecked
+        // NumberFormatException on a manifest that had parsed (the file comes from an image).
+        throw new IOException(source + " line " + (i + 1) + ": no name or no EPOCHNUM (an int)");
       }
       out.add(new Line(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]));
     }

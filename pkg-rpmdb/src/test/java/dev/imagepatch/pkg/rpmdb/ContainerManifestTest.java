@@ -81,4 +81,13 @@ class ContainerManifestTest {
         "a\tb\n".getBytes(StandardCharsets.UTF_8), "m2"));
     assertTrue(e.getMessage().contains("m2 line 1"), e.getMessage());
   }
+
+  @Test
+  void anEpochNumPastAnIntIsRefusedAtParseNotANumberFormatExceptionLater() throws Exception {
+    byte[] line = "bash\t5.1-1\t1700000000\t(none)\t100\tx86_64\t99999999999\tbash-5.1-1.src.rpm\t99999999999\tx\n"
+        .getBytes(StandardCharsets.UTF_8);
+    // column 9 (EPOCHNUM) is digits but no int: epoch() threw NumberFormatException on a parsed manifest
+    IOException e = assertThrows(IOException.class, () -> ContainerManifest.parse(line, "hostile").lines().get(0).epoch());
+    assertTrue(e.getMessage().contains("hostile line 1"), e.getMessage());
+  }
 }

@@ -67,6 +67,34 @@ public final class RpmBdb {
     return out;
   }
 
+  /**
+   * Key 0 of a {@code Packages} file: rpm's instance counter, the last header number handed out
+   * ({@code pkgdbNew} in lib/backend/db3.c reads it, adds one, and stores it back before it
+   * writes the new header). 0 when the file has no key 0 (an empty database).
+   */
+  public static long readInstanceCounter(Path packagesFile) throws IOException {
+    long[] counter = {0};
+    List<IOException> bad = new ArrayList<>();
+    try (BdbReader r = BdbReader.open(packagesFile)) {
+      ByteOrder order = r.order();
+      r.forEach(e -> {
+        byte[] k = e.key();
+        if (k.length == 4 && ByteBuffer.wrap(k).order(order).getInt() == 0) {
+          if (e.value().length != 4) {
+            bad.add(new IOException(packagesFile + ": key 0 (the instance counter) holds " + e.value().length
+                + " bytes, not 4"));
+            return;
+          }
+          counter[0] = Integer.toUnsignedLong(ByteBuffer.wrap(e.value()).order(order).getInt());
+        }
+      });
+    }
+    if (!bad.isEmpty()) {
+      throw bad.get(0);
+    }
+    return counter[0];
+  }
+
   /** An index file: each key with its (header number, tag index) pairs, in stored order. */
   public static SortedMap<byte[], List<long[]>> readIndex(Path indexFile) throws IOException {
     SortedMap<byte[], List<long[]>> out = newIndex();
@@ -101,8 +129,25 @@ public final class RpmBdb {
    */
   public static void write(Path dir, SortedMap<Integer, byte[]> headers,
       Map<String, ? extends SortedMap<byte[], List<long[]>>> indexes, BdbWriter writer) throws IOException {
+    write(dir, headers, indexes, 0, writer);
+  }
+
+  /**
+   * As {@link #write(Path, SortedMap, Map, BdbWriter)}, key 0 of {@code Packages} holding
+   * {@code instanceCounter} (or the largest header number, if that is larger). A database that was
+   * read and changed must keep its counter: rpm never hands out a header number twice, so after
+   * the highest-numbered package was removed key 0 still names it, and the next add takes the
+   * number after it (recomputing key 0 from the remaining headers would lower it, and rpm would
+   * then reuse a number that index entries elsewhere, e.g. an image's other layers, may still hold).
+   */
+  public static void write(Path dir, SortedMap<Integer, byte[]> headers,
+      Map<String, ? extends SortedMap<byte[], List<long[]>>> indexes, long instanceCounter, BdbWriter writer)
+      throws IOException {
+    if (instanceCounter < 0 || instanceCounter > 0xffffffffL) {
+      throw new IllegalArgumentException("instance counter " + instanceCounter);
+    }
     Files.createDirectories(dir);
-    writer.writeHash(dir.resolve(PACKAGES), packagesEntries(headers, writer.order()));
+    writer.writeHash(dir.resolve(PACKAGES), packagesEntries(headers, instanceCounter, writer.order()));
     List<String> names = new ArrayList<>(INDEXES);
     for (String n : indexes.keySet()) {
       if (!names.contains(n)) {
@@ -155,8 +200,12 @@ public final class RpmBdb {
   }
 
   static List<BdbEntry> packagesEntries(SortedMap<Integer, byte[]> headers, ByteOrder order) {
+    return packagesEntries(headers, 0, order);
+  }
+
+  static List<BdbEntry> packagesEntries(SortedMap<Integer, byte[]> headers, long counter, ByteOrder order) {
     List<BdbEntry> entries = new ArrayList<>(headers.size() + 1);
-    long max = 0;
+    long max = counter;
     for (Map.Entry<Integer, byte[]> h : headers.entrySet()) {
       long n = Integer.toUnsignedLong(h.getKey());
       if (n == 0) {
@@ -165,7 +214,8 @@ public final class RpmBdb {
       max = Math.max(max, n);
       entries.add(new BdbEntry(int32(h.getKey(), order), h.getValue()));
     }
-    if (!headers.isEmpty()) {
+    if (max != 0) {
+      // rpm keeps key 0 once a header was ever added, even when every package is gone again
       entries.add(new BdbEntry(int32(0, order), int32((int) max, order)));
     }
     return entries;
