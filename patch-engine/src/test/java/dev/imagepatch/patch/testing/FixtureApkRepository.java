@@ -3,7 +3,6 @@ package dev.imagepatch.patch.testing;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -55,23 +53,9 @@ public final class FixtureApkRepository implements AutoCloseable, AfterAllCallba
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "fixture-apk");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService threads = LoopbackFiles.threads("fixture-apk");
     FixtureApkRepository repo = new FixtureApkRepository(newKey(), "fixture-6540a7c0.rsa.pub", server, threads);
-    server.createContext("/", exchange -> {
-      byte[] body = repo.files.get(exchange.getRequestURI().getPath().replaceFirst("^/", ""));
-      exchange.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        if (body != null) {
-          out.write(body);
-        }
-      }
-    });
-    server.setExecutor(threads);
-    server.start();
+    LoopbackFiles.serve(server, threads, "/", repo.files::get);
     return repo;
   }
 

@@ -3,7 +3,6 @@ package dev.imagepatch.patch.testing;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.zip.GZIPOutputStream;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
@@ -64,23 +62,9 @@ public final class FixtureAptRepository implements AutoCloseable, AfterAllCallba
       throw new UncheckedIOException(e);
     }
     // Platforms of an index are patched concurrently; one thread would serialize their downloads.
-    ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "fixture-apt");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService threads = LoopbackFiles.threads("fixture-apt");
     FixtureAptRepository repo = new FixtureAptRepository(newKey(), server, threads);
-    server.createContext("/", exchange -> {
-      byte[] body = repo.files.get(exchange.getRequestURI().getPath().replaceFirst("^/debian/", ""));
-      exchange.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        if (body != null) {
-          out.write(body);
-        }
-      }
-    });
-    server.setExecutor(threads);
-    server.start();
+    LoopbackFiles.serve(server, threads, "/debian/", repo.files::get);
     return repo;
   }
 
