@@ -526,6 +526,7 @@ public final class RpmPackage {
 
   private void readCpio(InputStream in, PayloadVisitor visitor) throws IOException {
     int entries = 0;
+    int[][] links = null;
     byte[] magic = new byte[6];
     while (true) {
       Bounded.checkInterrupted(source);
@@ -542,8 +543,16 @@ public final class RpmPackage {
           throw new IOException(source + ": stripped cpio entry names file " + fx + " of " + files.size());
         }
         RpmFile f = files.get(fx);
-        long size = f.isRegular() ? f.size() : 0;
-        PayloadEntry e = new PayloadEntry(f.path(), f.mode(), size, f.inode(), 1, f.mtime(), f);
+        // A stripped entry carries no size: rpm (rpmfiArchiveReadHeader) expects the header's size
+        // for a symlink (its target is the content, as in newc) and for a regular file, except
+        // that in a hard-link set only the last link (highest index) holds the content and the
+        // others none. Reading the full size for every link, or none for a symlink, would run
+        // into the next entry.
+        if (links == null) {
+          links = hardLinks();
+        }
+        long size = f.isSymlink() || (f.isRegular() && links[0][fx] == fx) ? f.size() : 0;
+        PayloadEntry e = new PayloadEntry(f.path(), f.mode(), size, f.inode(), links[1][fx], f.mtime(), f);
         deliver(in, e, visitor);
         entries++;
         continue;
@@ -588,6 +597,31 @@ public final class RpmPackage {
       deliver(in, e, visitor);
       entries++;
     }
+  }
+
+  /**
+   * For each file, the header index of the last (highest-index) regular file sharing its inode
+   * and the size of that set, as rpm's rpmfiFLinks lists hard links; computed once, in linear time.
+   */
+  private int[][] hardLinks() {
+    int n = files.size();
+    int[] last = new int[n];
+    int[] count = new int[n];
+    Map<Integer, List<Integer>> byInode = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      last[i] = i;
+      count[i] = 1;
+      if (files.get(i).isRegular()) {
+        byInode.computeIfAbsent(files.get(i).inode(), k -> new ArrayList<>()).add(i);
+      }
+    }
+    for (List<Integer> set : byInode.values()) {
+      for (int i : set) {
+        last[i] = set.get(set.size() - 1);
+        count[i] = set.size();
+      }
+    }
+    return new int[][] {last, count};
   }
 
   private void deliver(InputStream in, PayloadEntry e, PayloadVisitor visitor) throws IOException {
