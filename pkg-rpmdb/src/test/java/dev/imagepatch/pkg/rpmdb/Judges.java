@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The judges (rpm, rpmbuild, sqlite3) run from tests: a missing tool skips the test locally and
@@ -20,15 +19,7 @@ final class Judges {
   private Judges() {}
 
   static void require(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-        return;
-      }
-    }
-    if ("true".equalsIgnoreCase(String.valueOf(System.getenv("CI")).strip())) {
-      Assertions.fail("CI=true and the tool " + tool + " is not installed (scripts/test installs it)");
-    }
-    Assumptions.abort("tool " + tool + " not installed");
+    dev.imagepatch.testing.Judges.require(tool);
   }
 
   /** The command's stdout; it must exit 0 (stderr goes into the failure message). */
