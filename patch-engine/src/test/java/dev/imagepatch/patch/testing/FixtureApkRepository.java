@@ -1,11 +1,7 @@
 package dev.imagepatch.patch.testing;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -31,32 +26,22 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * serves the whole test class and stops after it.
  */
 public final class FixtureApkRepository implements AutoCloseable, AfterAllCallback {
-  private final Map<String, byte[]> files = new ConcurrentHashMap<>();
   private final Map<String, ApkBuilder.Built> built = new ConcurrentHashMap<>();
   private final KeyPair key;
   private final String keyName;
-  private final HttpServer server;
-  private final ExecutorService threads;
+  private final LoopbackFiles http;
+  private final Map<String, byte[]> files;
 
-  private FixtureApkRepository(KeyPair key, String keyName, HttpServer server, ExecutorService threads) {
+  private FixtureApkRepository(KeyPair key, String keyName, LoopbackFiles http) {
     this.key = key;
     this.keyName = keyName;
-    this.server = server;
-    this.threads = threads;
+    this.http = http;
+    this.files = http.files();
   }
 
   /** A repository with a signing key of its own, listening on a free loopback port. */
   public static FixtureApkRepository start() {
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    ExecutorService threads = LoopbackFiles.threads("fixture-apk");
-    FixtureApkRepository repo = new FixtureApkRepository(newKey(), "fixture-6540a7c0.rsa.pub", server, threads);
-    LoopbackFiles.serve(server, threads, "/", repo.files::get);
-    return repo;
+    return new FixtureApkRepository(newKey(), "fixture-6540a7c0.rsa.pub", LoopbackFiles.start("fixture-apk", "/"));
   }
 
   /** A fresh RSA key pair, for a repository or an impostor of one. */
@@ -72,8 +57,7 @@ public final class FixtureApkRepository implements AutoCloseable, AfterAllCallba
 
   /** The URL of repository {@code repo} (e.g. {@code alpine/v3.20/main}), as a repositories line names it. */
   public String url(String repo) {
-    return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/"
-        + repo;
+    return http.base() + repo;
   }
 
   public KeyPair key() {
@@ -173,7 +157,6 @@ public final class FixtureApkRepository implements AutoCloseable, AfterAllCallba
 
   @Override
   public void close() {
-    server.stop(0);
-    threads.shutdownNow();
+    http.close();
   }
 }

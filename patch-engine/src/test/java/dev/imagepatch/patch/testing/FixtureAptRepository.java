@@ -1,11 +1,8 @@
 package dev.imagepatch.patch.testing;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +13,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.zip.GZIPOutputStream;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
@@ -42,30 +37,19 @@ public final class FixtureAptRepository implements AutoCloseable, AfterAllCallba
   /** Every suite indexes both, so each child of a multi-arch image finds its own. */
   public static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
 
-  private final Map<String, byte[]> files = new ConcurrentHashMap<>();
   private final PGPKeyPair key;
-  private final HttpServer server;
-  private final ExecutorService threads;
+  private final LoopbackFiles http;
+  private final Map<String, byte[]> files;
 
-  private FixtureAptRepository(PGPKeyPair key, HttpServer server, ExecutorService threads) {
+  private FixtureAptRepository(PGPKeyPair key, LoopbackFiles http) {
     this.key = key;
-    this.server = server;
-    this.threads = threads;
+    this.http = http;
+    this.files = http.files();
   }
 
   /** A repository with a signing key of its own, listening on a free loopback port. */
   public static FixtureAptRepository start() {
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    // Platforms of an index are patched concurrently; one thread would serialize their downloads.
-    ExecutorService threads = LoopbackFiles.threads("fixture-apt");
-    FixtureAptRepository repo = new FixtureAptRepository(newKey(), server, threads);
-    LoopbackFiles.serve(server, threads, "/debian/", repo.files::get);
-    return repo;
+    return new FixtureAptRepository(newKey(), LoopbackFiles.start("fixture-apt", "/debian/"));
   }
 
   /** A fresh RSA signing key, for a repository or for an impostor of one. */
@@ -81,8 +65,7 @@ public final class FixtureAptRepository implements AutoCloseable, AfterAllCallba
 
   /** The archive root, as a sources entry names it. */
   public URI uri() {
-    return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":"
-        + server.getAddress().getPort() + "/debian/");
+    return URI.create(http.base());
   }
 
   /** The signing key's public keyring, binary, as {@code /etc/apt/keyrings/*.gpg} holds it. */
@@ -183,7 +166,6 @@ public final class FixtureAptRepository implements AutoCloseable, AfterAllCallba
 
   @Override
   public void close() {
-    server.stop(0);
-    threads.shutdownNow();
+    http.close();
   }
 }
