@@ -1,25 +1,16 @@
 package dev.imagepatch.pkg.apt;
 
-import java.io.ByteArrayInputStream;
+import dev.imagepatch.pkg.openpgp.OpenPgpKeys;
+import dev.imagepatch.pkg.openpgp.OpenPgpSignatures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import org.bouncycastle.bcpg.ArmoredInputStream;
-import org.bouncycastle.openpgp.PGPException;
-import org.bouncycastle.openpgp.PGPPublicKey;
+import java.util.Map;
 import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
-import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
-import org.bouncycastle.openpgp.PGPUtil;
-import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
-import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
-import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 
 /**
  * OpenPGP verification of a repository's {@code InRelease} (clearsigned) or {@code Release} with
@@ -31,34 +22,18 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 public final class SignedRelease {
   private static final String BEGIN_MESSAGE = "-----BEGIN PGP SIGNED MESSAGE-----";
   private static final String BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----";
+  private static final String NOT_A_KEYRING = "not an OpenPGP keyring";
 
   private SignedRelease() {}
 
   /** Public keys from binary or ASCII-armored keyring files (what Signed-By names). */
   public static PGPPublicKeyRingCollection keyring(List<Path> files) throws IOException {
-    java.util.Map<String, byte[]> contents = new java.util.LinkedHashMap<>();
-    for (Path file : files) {
-      try {
-        contents.put(file.toString(), Files.readAllBytes(file));
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw new IOException(file + ": keyring not found", e);
-      }
-    }
-    return keyring(contents);
+    return OpenPgpKeys.fromFiles(files, "keyring not found", NOT_A_KEYRING);
   }
 
   /** Public keys from keyring contents by name (e.g. files read from an image). */
-  public static PGPPublicKeyRingCollection keyring(java.util.Map<String, byte[]> keyrings) throws IOException {
-    List<org.bouncycastle.openpgp.PGPPublicKeyRing> rings = new ArrayList<>();
-    for (java.util.Map.Entry<String, byte[]> k : keyrings.entrySet()) {
-      try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(k.getValue()))) {
-        PGPPublicKeyRingCollection c = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
-        c.getKeyRings().forEachRemaining(rings::add);
-      } catch (IOException | PGPException | RuntimeException e) {
-        throw new IOException(k.getKey() + ": not an OpenPGP keyring: " + e.getMessage(), e);
-      }
-    }
-    return new PGPPublicKeyRingCollection(rings);
+  public static PGPPublicKeyRingCollection keyring(Map<String, byte[]> keyrings) throws IOException {
+    return OpenPgpKeys.fromBytes(keyrings, NOT_A_KEYRING);
   }
 
   /** Verifies a clearsigned InRelease and returns the Release text it vouches for. */
@@ -102,62 +77,46 @@ public final class SignedRelease {
       signed.writeBytes(clear.get(j).replaceFirst("[ \t]+$", "").getBytes(StandardCharsets.UTF_8));
       release.append(clear.get(j)).append('\n');
     }
-    verify(signed.toByteArray(), signatures(signature.toString().getBytes(StandardCharsets.US_ASCII), source), keys,
-        source);
+    byte[] block = signature.toString().getBytes(StandardCharsets.US_ASCII);
+    verify(signed.toByteArray(), OpenPgpSignatures.read(block, source), keys, source);
     return release.toString();
   }
 
   /** Verifies a Release file against its detached Release.gpg. */
   public static String verifyDetached(byte[] release, byte[] releaseGpg, PGPPublicKeyRingCollection keys,
       String source) throws IOException {
-    verify(release, signatures(releaseGpg, source + ".gpg"), keys, source);
+    verify(release, OpenPgpSignatures.read(releaseGpg, source + ".gpg"), keys, source);
     return new String(release, StandardCharsets.UTF_8);
-  }
-
-  private static PGPSignatureList signatures(byte[] block, String source) throws IOException {
-    try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(block))) {
-      Object o = new BcPGPObjectFactory(in instanceof ArmoredInputStream a ? a : in).nextObject();
-      if (o instanceof PGPSignatureList list && !list.isEmpty()) {
-        return list;
-      }
-      throw new IOException(source + ": no OpenPGP signature found");
-    } catch (RuntimeException e) {
-      throw new IOException(source + ": unreadable OpenPGP signature: " + e.getMessage(), e);
-    }
   }
 
   private static void verify(byte[] data, PGPSignatureList signatures, PGPPublicKeyRingCollection keys,
       String source) throws IOException {
-    List<String> good = new ArrayList<>();
-    List<String> unknown = new ArrayList<>();
-    for (PGPSignature sig : signatures) {
-      String keyId = String.format(Locale.ROOT, "%016X", sig.getKeyID());
-      PGPPublicKey key = keys.getPublicKey(sig.getKeyID());
-      if (key == null) {
-        unknown.add(keyId);
-        continue;
+    OpenPgpSignatures.verify(data, signatures, keys, new OpenPgpSignatures.Wording() {
+      @Override
+      public String weakHash(String keyId) {
+        return source + ": signature by key " + keyId + " uses a weak hash algorithm, refused as apt refuses it";
       }
-      if (sig.getHashAlgorithm() == org.bouncycastle.bcpg.HashAlgorithmTags.SHA1
-          || sig.getHashAlgorithm() == org.bouncycastle.bcpg.HashAlgorithmTags.MD5) {
-        throw new IOException(source + ": signature by key " + keyId + " uses a weak hash algorithm, refused as apt"
-            + " refuses it");
+
+      @Override
+      public String cannotCheck(String keyId, String detail) {
+        return source + ": signature by key " + keyId + " cannot be checked: " + detail;
       }
-      boolean ok;
-      try {
-        sig.init(new BcPGPContentVerifierBuilderProvider(), key);
-        sig.update(data);
-        ok = sig.verify();
-      } catch (PGPException e) {
-        throw new IOException(source + ": signature by key " + keyId + " cannot be checked: " + e.getMessage(), e);
+
+      @Override
+      public String bad(String keyId) {
+        return source + ": BAD signature by key " + keyId + ": the file was changed after signing";
       }
-      if (!ok) {
-        throw new IOException(source + ": BAD signature by key " + keyId + ": the file was changed after signing");
+
+      @Override
+      public String noTrustedKey(List<String> unknown) {
+        return source + ": no signature by a trusted key (signed by " + String.join(", ", unknown)
+            + ", none of them in the keyrings)";
       }
-      good.add(keyId);
-    }
-    if (good.isEmpty()) {
-      throw new IOException(source + ": no signature by a trusted key (signed by " + String.join(", ", unknown)
-          + ", none of them in the keyrings)");
-    }
+
+      @Override
+      public boolean wrapsRuntimeFailures() {
+        return false; // as before the move: only PGPExceptions were reported as "cannot be checked"
+      }
+    });
   }
 }

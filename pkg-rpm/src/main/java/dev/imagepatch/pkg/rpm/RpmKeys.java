@@ -1,8 +1,7 @@
 package dev.imagepatch.pkg.rpm;
 
-import java.io.ByteArrayInputStream;
+import dev.imagepatch.pkg.openpgp.OpenPgpKeys;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
-import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
-import org.bouncycastle.openpgp.PGPUtil;
-import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 
 /**
  * The OpenPGP public keys packages are checked against: ASCII-armored key files (one or more
@@ -55,12 +50,7 @@ public final class RpmKeys {
     for (Map.Entry<String, byte[]> k : keys.entrySet()) {
       int before = rings.size();
       for (byte[] block : blocks(k.getValue())) {
-        try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(block))) {
-          PGPPublicKeyRingCollection c = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
-          c.forEach(rings::add);
-        } catch (IOException | PGPException | RuntimeException e) {
-          throw new IOException(k.getKey() + ": not an OpenPGP public key: " + e.getMessage(), e);
-        }
+        rings.addAll(OpenPgpKeys.rings(k.getKey(), block, "not an OpenPGP public key"));
       }
       if (rings.size() == before) {
         throw new IOException(k.getKey() + ": holds no OpenPGP public key");

@@ -1,27 +1,13 @@
 package dev.imagepatch.pkg.rpm.repo;
 
-import java.io.ByteArrayInputStream;
+import dev.imagepatch.pkg.openpgp.OpenPgpKeys;
+import dev.imagepatch.pkg.openpgp.OpenPgpSignatures;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.bouncycastle.bcpg.ArmoredInputStream;
-import org.bouncycastle.bcpg.HashAlgorithmTags;
-import org.bouncycastle.openpgp.PGPException;
-import org.bouncycastle.openpgp.PGPPublicKey;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
-import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
-import org.bouncycastle.openpgp.PGPUtil;
-import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
-import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
-import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 
 /**
  * The detached OpenPGP signature of a {@code repomd.xml} ({@code repomd.xml.asc}, what dnf checks
@@ -31,33 +17,18 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
  * given key, none bad; signatures by unknown keys passed over.
  */
 public final class RepomdSignature {
+  private static final String NOT_A_KEY = "not an OpenPGP public key";
+
   private RepomdSignature() {}
 
   /** Public keys from key files (a repository's gpgkey= entries). */
   public static PGPPublicKeyRingCollection keyring(List<Path> files) throws IOException {
-    Map<String, byte[]> contents = new LinkedHashMap<>();
-    for (Path file : files) {
-      try {
-        contents.put(file.toString(), Files.readAllBytes(file));
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw new IOException(file + ": key file not found", e);
-      }
-    }
-    return keyring(contents);
+    return OpenPgpKeys.fromFiles(files, "key file not found", NOT_A_KEY);
   }
 
   /** Public keys from key contents by name (e.g. files read from an image). */
   public static PGPPublicKeyRingCollection keyring(Map<String, byte[]> keys) throws IOException {
-    List<PGPPublicKeyRing> rings = new ArrayList<>();
-    for (Map.Entry<String, byte[]> k : keys.entrySet()) {
-      try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(k.getValue()))) {
-        new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator()).getKeyRings()
-            .forEachRemaining(rings::add);
-      } catch (IOException | PGPException | RuntimeException e) {
-        throw new IOException(k.getKey() + ": not an OpenPGP public key: " + e.getMessage(), e);
-      }
-    }
-    return new PGPPublicKeyRingCollection(rings);
+    return OpenPgpKeys.fromBytes(keys, NOT_A_KEY);
   }
 
   /**
@@ -68,49 +39,28 @@ public final class RepomdSignature {
   public static List<String> verify(byte[] repomd, byte[] asc, PGPPublicKeyRingCollection keys, String source)
       throws IOException {
     String ascName = source + ".asc";
-    PGPSignatureList signatures = signatures(asc, ascName);
-    List<String> good = new ArrayList<>();
-    List<String> unknown = new ArrayList<>();
-    for (PGPSignature sig : signatures) {
-      String keyId = String.format(Locale.ROOT, "%016X", sig.getKeyID());
-      PGPPublicKey key = keys.getPublicKey(sig.getKeyID());
-      if (key == null) {
-        unknown.add(keyId);
-        continue;
+    PGPSignatureList signatures = OpenPgpSignatures.read(asc, ascName);
+    return OpenPgpSignatures.verify(repomd, signatures, keys, new OpenPgpSignatures.Wording() {
+      @Override
+      public String weakHash(String keyId) {
+        return ascName + ": signature by key " + keyId + " uses a weak hash algorithm, refused";
       }
-      if (sig.getHashAlgorithm() == HashAlgorithmTags.SHA1 || sig.getHashAlgorithm() == HashAlgorithmTags.MD5) {
-        throw new IOException(ascName + ": signature by key " + keyId + " uses a weak hash algorithm, refused");
-      }
-      boolean ok;
-      try {
-        sig.init(new BcPGPContentVerifierBuilderProvider(), key);
-        sig.update(repomd);
-        ok = sig.verify();
-      } catch (PGPException | RuntimeException e) {
-        throw new IOException(ascName + ": signature by key " + keyId + " cannot be checked: " + e.getMessage(), e);
-      }
-      if (!ok) {
-        throw new IOException(source + ": BAD signature by key " + keyId + " (" + ascName
-            + "): repomd.xml was changed after signing");
-      }
-      good.add(keyId);
-    }
-    if (good.isEmpty()) {
-      throw new IOException(source + ": no signature by a trusted key in " + ascName + " (signed by "
-          + String.join(", ", unknown) + ", none of them among the repository's keys)");
-    }
-    return List.copyOf(good);
-  }
 
-  private static PGPSignatureList signatures(byte[] block, String source) throws IOException {
-    try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(block))) {
-      Object o = new BcPGPObjectFactory(in instanceof ArmoredInputStream a ? a : in).nextObject();
-      if (o instanceof PGPSignatureList list && !list.isEmpty()) {
-        return list;
+      @Override
+      public String cannotCheck(String keyId, String detail) {
+        return ascName + ": signature by key " + keyId + " cannot be checked: " + detail;
       }
-      throw new IOException(source + ": no OpenPGP signature found");
-    } catch (RuntimeException e) {
-      throw new IOException(source + ": unreadable OpenPGP signature: " + e.getMessage(), e);
-    }
+
+      @Override
+      public String bad(String keyId) {
+        return source + ": BAD signature by key " + keyId + " (" + ascName + "): repomd.xml was changed after signing";
+      }
+
+      @Override
+      public String noTrustedKey(List<String> unknown) {
+        return source + ": no signature by a trusted key in " + ascName + " (signed by "
+            + String.join(", ", unknown) + ", none of them among the repository's keys)";
+      }
+    });
   }
 }
