@@ -112,11 +112,6 @@ public final class SignedRelease {
         return source + ": no signature by a trusted key (signed by " + String.join(", ", unknown)
             + ", none of them in the keyrings)";
       }
-
-      @Override
-      public boolean wrapsRuntimeFailures() {
-        return false; // as before the move: only PGPExceptions were reported as "cannot be checked"
-      }
     });
   }
 }
