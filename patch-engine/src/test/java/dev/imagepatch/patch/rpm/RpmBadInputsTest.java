@@ -69,7 +69,7 @@ class RpmBadInputsTest {
   }
 
   static FixtureRpmImages.Spec image(String repoPath) {
-    return FixtureRpmImages.rocky(repo, repoPath, RpmPatchTest.HELLO_1);
+    return FixtureRpmImages.rocky(repo, repoPath, RpmPatchTest.BASH, RpmPatchTest.HELLO_1);
   }
 
   @Test

@@ -60,6 +60,9 @@ class RpmPatchTest {
   static final RpmSpec LIBFOO_2 = rpm("libfoo", "2.0", "2").file("/usr/lib64/libfoo.so.2", "foo 2.0-2\n", 0755)
       .script("%post -p /sbin/ldconfig", "").script("%postun -p /sbin/ldconfig", "");
   static final RpmSpec FILESYSTEM = rpm("filesystem", "3.16", "2").dir("/usr/share/doc/hello");
+  /** What rpmbuild's scriptlets require: {@code /bin/sh} and {@code /sbin/ldconfig}. */
+  static final RpmSpec BASH = rpm("bash", "5.1.8", "9").file("/bin/sh", "#!/bin/false\n", 0755);
+  static final RpmSpec GLIBC = rpm("glibc", "2.34", "100").file("/sbin/ldconfig", "ldconfig stand-in\n", 0755);
 
   @TempDir
   static Path work;
@@ -70,13 +73,13 @@ class RpmPatchTest {
   @BeforeAll
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
-    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM);
+    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC);
     source = layout("source");
     image().write(source, "9");
   }
 
   static FixtureRpmImages.Spec image() {
-    return FixtureRpmImages.rocky(repo, BASEOS, FILESYSTEM, HELLO_1, LIBFOO_1)
+    return FixtureRpmImages.rocky(repo, BASEOS, FILESYSTEM, BASH, GLIBC, HELLO_1, LIBFOO_1)
         .file("etc/hello.conf", "greeting=bonjour\n").file("etc/hello-plain.conf", "x=local\n");
   }
 
@@ -169,7 +172,7 @@ class RpmPatchTest {
     byte[] db = layer.get("var/lib/rpm/rpmdb.sqlite").content();
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-shm"));
-    List<String> expected = List.of("filesystem-3.16-2", "hello-1.0-2", "libfoo-2.0-1");
+    List<String> expected = List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-1");
     assertEquals(expected, packages(db, RpmDatabase.Format.SQLITE));
     assertEquals(expected, rpmQa(layer, "var/lib/rpm"));
 
@@ -200,7 +203,7 @@ class RpmPatchTest {
     Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite"), layer.keySet().toString());
     assertTrue(layer.containsKey("var/lib/rpm/Name"), "every index is written: " + layer.keySet());
-    List<String> expected = List.of("filesystem-3.16-2", "hello-1.0-2", "libfoo-2.0-1");
+    List<String> expected = List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-1");
     assertEquals(expected, packages(layer.get("var/lib/rpm/Packages").content(), RpmDatabase.Format.BDB));
     assertEquals(expected, rpmQa(layer, "var/lib/rpm", "--define", "_db_backend bdb_ro"));
     Path packages = Files.createTempFile(work, "Packages", "");
