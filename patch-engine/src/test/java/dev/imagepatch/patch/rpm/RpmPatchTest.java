@@ -64,6 +64,15 @@ class RpmPatchTest {
   static final RpmSpec BASH = rpm("bash", "5.1.8", "9").file("/bin/sh", "#!/bin/false\n", 0755);
   static final RpmSpec GLIBC = rpm("glibc", "2.34", "100").file("/sbin/ldconfig", "ldconfig stand-in\n", 0755);
 
+  static final RpmSpec LIBGREET = rpm("libgreet", "1.0", "1").file("/usr/lib64/libgreet.so.1", "greet 1.0\n", 0755);
+  static final RpmSpec OLDTOOL_1 = rpm("oldtool", "1.0", "1").file("/usr/bin/oldtool", "oldtool 1.0\n")
+      .config("/etc/oldtool.conf", "a=1\n");
+  static final RpmSpec TOOL_1 = rpm("tool", "1.0", "1").file("/usr/bin/tool", "tool 1.0\n");
+  // tool 2.0 takes /usr/bin/oldtool over, obsoletes oldtool and needs a library the image lacks.
+  static final RpmSpec TOOL_2 = rpm("tool", "2.0", "1").file("/usr/bin/tool", "tool 2.0\n")
+      .file("/usr/bin/oldtool", "oldtool, now in tool 2.0\n").tag("Requires: libgreet >= 1")
+      .tag("Obsoletes: oldtool < 2").tag("Provides: oldtool = 2");
+
   @TempDir
   static Path work;
   @RegisterExtension
@@ -73,7 +82,8 @@ class RpmPatchTest {
   @BeforeAll
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
-    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC);
+    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC, LIBGREET, OLDTOOL_1, TOOL_1,
+        TOOL_2);
     source = layout("source");
     image().write(source, "9");
   }
@@ -228,5 +238,28 @@ class RpmPatchTest {
     assertTrue(manifest.lines().anyMatch(l -> l.startsWith("libfoo\t2.0-1\t")), manifest);
     assertTrue(text(layer, "var/lib/rpmmanifest/container-manifest-1").contains("hello-1.0-2.noarch\n"));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/lib/rpm/")), layer.keySet().toString());
+  }
+
+  @Test
+  void aNewDependencyIsInstalledAndAnObsoletedPackageRemovedItsChangedConfigSaved() throws Exception {
+    OciLayout tools = layout("tools");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, TOOL_1, OLDTOOL_1).file("etc/oldtool.conf", "a=local\n")
+        .write(tools, "9");
+    OciLayout target = layout("tools-patched");
+    PatchResult result = Patcher.create().patch(request(tools, report(finding(CVE, "tool", "1.0-1", "2.0-1")),
+        target).build());
+    assertEquals(new TreeSet<>(List.of("libgreet (new) dependency", "oldtool 1.0-1 -> (removed) obsoleted",
+        "tool 1.0-1 -> 2.0-1 requested")), result.changes().stream().map(c -> c.name() + " " + (c.from() == null
+        ? "(new)" : c.from() + " -> " + (c.to() == null ? "(removed)" : c.to())) + " " + c.reason())
+        .collect(Collectors.toCollection(TreeSet::new)));
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("greet 1.0\n", text(layer, "usr/lib64/libgreet.so.1"));
+    assertEquals("tool 2.0\n", text(layer, "usr/bin/tool"));
+    assertEquals("oldtool, now in tool 2.0\n", text(layer, "usr/bin/oldtool"), "a file taken over is not whited out");
+    assertTrue(layer.containsKey("etc/.wh.oldtool.conf"), layer.keySet().toString());
+    assertEquals("a=local\n", text(layer, "etc/oldtool.conf.rpmsave"), "a changed config file of an erased package"
+        + " is saved, as rpm's erase saves it");
+    assertEquals(List.of("bash-5.1.8-9", "glibc-2.34-100", "libgreet-1.0-1", "tool-2.0-1"),
+        packages(layer.get("var/lib/rpm/rpmdb.sqlite").content(), RpmDatabase.Format.SQLITE));
   }
 }
