@@ -51,7 +51,7 @@ public final class RpmBackend implements PackageBackend {
 
   @Override
   public ImageNeeds needs() {
-    return new ImageNeeds(KEEP, p -> false, SPOOL);
+    return new ImageNeeds(KEEP, p -> false, SPOOL).and(RpmAlternatives.needs());
   }
 
   @Override

@@ -73,6 +73,13 @@ class RpmPatchTest {
       .file("/usr/bin/oldtool", "oldtool, now in tool 2.0\n").tag("Requires: libgreet >= 1")
       .tag("Obsoletes: oldtool < 2").tag("Provides: oldtool = 2");
 
+  static final RpmSpec JAVA_1 = rpm("javaish", "1.0", "1").file("/usr/lib/jvm/j1/bin/java", "java 1\n", 0755)
+      .script("%post", "alternatives --install /usr/bin/java java /usr/lib/jvm/j1/bin/java 100")
+      .script("%postun", "if [ $1 -eq 0 ]; then\n  alternatives --remove java /usr/lib/jvm/j1/bin/java\nfi");
+  static final RpmSpec JAVA_2 = rpm("javaish", "2.0", "1").file("/usr/lib/jvm/j2/bin/java", "java 2\n", 0755)
+      .script("%post", "alternatives --install /usr/bin/java java /usr/lib/jvm/j2/bin/java 200")
+      .script("%postun", "if [ $1 -eq 0 ]; then\n  alternatives --remove java /usr/lib/jvm/j2/bin/java\nfi");
+
   @TempDir
   static Path work;
   @RegisterExtension
@@ -83,7 +90,7 @@ class RpmPatchTest {
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
     repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC, LIBGREET, OLDTOOL_1, TOOL_1,
-        TOOL_2);
+        TOOL_2, JAVA_1, JAVA_2);
     source = layout("source");
     image().write(source, "9");
   }
@@ -261,5 +268,21 @@ class RpmPatchTest {
         + " is saved, as rpm's erase saves it");
     assertEquals(List.of("bash-5.1.8-9", "glibc-2.34-100", "libgreet-1.0-1", "tool-2.0-1"),
         packages(layer.get("var/lib/rpm/rpmdb.sqlite").content(), RpmDatabase.Format.SQLITE));
+  }
+
+  @Test
+  void alternativesScriptletsAreAppliedNotReportedAsNotRun() throws Exception {
+    OciLayout java = layout("java");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, JAVA_1).write(java, "9");
+    OciLayout target = layout("java-patched");
+    PatchResult result = Patcher.create().patch(request(java, report(finding(CVE, "javaish", "1.0-1", "2.0-1")),
+        target).build());
+    assertFalse(result.scriptsNotRun().stream().anyMatch(s -> s.packageName().equals("javaish")),
+        result.scriptsNotRun().toString());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("/usr/lib/jvm/j2/bin/java", layer.get("etc/alternatives/java").link(), layer.keySet().toString());
+    assertEquals("/etc/alternatives/java", layer.get("usr/bin/java").link());
+    assertTrue(text(layer, "var/lib/alternatives/java").contains("/usr/lib/jvm/j2/bin/java\n200\n"),
+        text(layer, "var/lib/alternatives/java"));
   }
 }
