@@ -157,7 +157,7 @@ final class RpmLayer {
         long gid = owner(f.group(), false, culprit, e.path());
         long mtime = e.mtime();
         if (f.isDirectory()) {
-          out.directoryIfAbsent(target, mode, uid, gid, mtime);
+          directory(target, mode, uid, gid, mtime);
           installedPaths.add(target);
         } else if (f.isSymlink()) {
           conflict(target, f, newAlgo, culprit);
@@ -259,6 +259,20 @@ final class RpmLayer {
       staged = out.stage(s);
     }
     out.file(copy, e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(), staged);
+  }
+
+  /**
+   * A package's directory: made when absent; where the image has one with another mode or owner, given
+   * the package's, as rpm sets the metadata of a directory it installs over an existing one.
+   */
+  private void directory(String target, int mode, long uid, long gid, long mtime) throws SafePath.UnsafePathException {
+    Optional<FsEntry> e = fs.entry(target);
+    if (e.isPresent() && e.get().isDirectory() && !out.contains(target)
+        && ((e.get().mode() & 07777) != mode || e.get().uid() != uid || e.get().gid() != gid)) {
+      out.builder().directory(target, mode, uid, gid, mtime);
+      return;
+    }
+    out.directoryIfAbsent(target, mode, uid, gid, mtime);
   }
 
   /** The id rpm gives an owner name: the image's, else root (rpm warns and uses root). */
