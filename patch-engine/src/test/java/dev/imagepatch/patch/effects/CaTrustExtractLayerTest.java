@@ -3,6 +3,7 @@ package dev.imagepatch.patch.effects;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.imagepatch.layer.DirectoryLayer;
@@ -95,6 +96,52 @@ class CaTrustExtractLayerTest {
     layer = layer(root, effect.needs());
     assertFalse(effect.apply(layer, List.of(new PackageChange("ca-certificates", "noarch", "1", "2", "requested"))));
     assertTrue(layer.notes().get(0).contains("/usr/bin/update-ca-trust: not in the image"), layer.notes().toString());
+  }
+
+  /** RHEL 8's script: p11-kit extract, no directory-hash; $DEST quoted or not. */
+  @Test
+  void rhel8Script() throws Exception {
+    String script = "#!/bin/sh\n#set -vx\nDEST=/etc/pki/ca-trust/extracted\nexport P11_KIT_NO_USER_CONFIG=1\n"
+        + "/usr/bin/p11-kit extract --format=openssl-bundle --filter=certificates --overwrite --comment "
+        + "$DEST/openssl/ca-bundle.trust.crt\n"
+        + "/usr/bin/p11-kit extract --format=pem-bundle --filter=ca-anchors --overwrite --comment --purpose email "
+        + "\"${DEST}/pem/email-ca-bundle.pem\"\n"
+        + "/usr/bin/p11-kit extract --format=edk2-cacerts --filter=ca-anchors --overwrite --purpose=server-auth "
+        + "$DEST/edk2/cacerts.bin\n";
+    List<UpdateCaTrustScript.Step> steps = UpdateCaTrustScript.parse(script);
+    assertEquals(List.of(new UpdateCaTrustScript.Step(new TrustExtract.Request("openssl-bundle", "certificates",
+        List.of(), true), "/etc/pki/ca-trust/extracted/openssl/ca-bundle.trust.crt", null),
+        new UpdateCaTrustScript.Step(new TrustExtract.Request("pem-bundle", "ca-anchors", List.of("1.3.6.1.5.5.7.3.4"),
+            true), "/etc/pki/ca-trust/extracted/pem/email-ca-bundle.pem", null),
+        new UpdateCaTrustScript.Step(new TrustExtract.Request("edk2-cacerts", "ca-anchors", List.of("1.3.6.1.5.5.7.3.1"),
+            false), "/etc/pki/ca-trust/extracted/edk2/cacerts.bin", null)), steps);
+    assertThrows(TrustExtract.Unsupported.class, () -> UpdateCaTrustScript.parse("echo nothing to extract\n"));
+    Path root = image();
+    assertThrows(TrustExtract.Unsupported.class, () -> CaTrustExtract.extract(new DirectoryTree(root),
+        "trust extract --format=x509-directory --filter=ca-anchors /x\n", 0));
+  }
+
+  /** p11-kit before 0.24 reads blacklist/, as its trust module's strings show. */
+  @Test
+  void blocklistDirectoryOfTheImagesTrustModule() throws Exception {
+    Path root = image();
+    Files.createDirectories(root.resolve("usr/lib64/pkcs11"));
+    Files.write(root.resolve("usr/lib64/pkcs11/p11-kit-trust.so"), "\0ELF...\0anchors\0blacklist\0"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertEquals("blacklist", CaTrustExtract.blocklistName(new DirectoryTree(root)));
+    Files.createDirectories(root.resolve("usr/share/pki/ca-trust-source/blacklist"));
+    Files.copy(Path.of(MOZILLA, "ACCVRAIZ1.crt"), root.resolve("usr/share/pki/ca-trust-source/blacklist/x.crt"));
+    CaTrustExtract.Extracted out = CaTrustExtract.extract(new DirectoryTree(root), SCRIPT, 0);
+    String tls = new String(out.entries().get("etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem").content(),
+        java.nio.charset.StandardCharsets.US_ASCII);
+    assertFalse(tls.contains("# ACCVRAIZ1\n"), tls);
+    assertTrue(tls.contains("# Amazon Root CA 1\n"));
+    assertEquals(List.of("etc/pki/ca-trust/source", "usr/share/pki/ca-trust-source"),
+        CaTrustExtract.tokenPaths(new DirectoryTree(root)));
+    Files.createDirectories(root.resolve("usr/share/p11-kit/modules"));
+    Files.writeString(root.resolve("usr/share/p11-kit/modules/p11-kit-trust.module"),
+        "module: p11-kit-trust.so\nx-init-reserved: paths=/etc/pki/ca-trust/source:/opt/trust\n");
+    assertEquals(List.of("etc/pki/ca-trust/source", "opt/trust"), CaTrustExtract.tokenPaths(new DirectoryTree(root)));
   }
 
   /** Sources of a few roots, the script, and the outputs as the script left them plus a stale file. */

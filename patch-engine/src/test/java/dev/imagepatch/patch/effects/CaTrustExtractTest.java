@@ -92,11 +92,11 @@ class CaTrustExtractTest {
     bundle.append("[p11-kit-object-v1]\nclass: certificate\ncertificate-type: x-509\nlabel: \"Distrust by serial\"\n"
         + "x-distrusted: true\nissuer: \"").append(url(blocked.issuer)).append("\"\nserial-number: \"")
         .append(url(blocked.serial)).append("\"\nmodifiable: false\n\n");
-    write(usr.resolve("ca-bundle.trust.p11-kit"), bundle.toString().getBytes(StandardCharsets.UTF_8));
 
-    // anchors/: roots 7 (distrusted elsewhere), 8-39 as PEM, root 0 again in DER, a leaf certificate.
+    // anchors/: root 7 (distrusted elsewhere) and all the others from 8 as PEM (labels from their
+    // subjects, some not ASCII), root 0 again in DER, a leaf certificate.
     Path usrAnchors = dir(usr, "anchors");
-    List<Path> anchorFiles = new ArrayList<>(mozilla.subList(7, 40));
+    List<Path> anchorFiles = new ArrayList<>(mozilla.subList(7, mozilla.size()));
     Map<String, byte[]> anchors = new TreeMap<>(TrustToken::compareBytes);
     for (Path p : anchorFiles) {
       anchors.put(p.getFileName().toString(), Files.readAllBytes(p));
@@ -115,10 +115,19 @@ class CaTrustExtractTest {
     byte[] trustedPem = run(List.of("openssl", "x509", "-in", trusted.toString(), "-addtrust", "serverAuth",
         "-addtrust", "emailProtection", "-addtrust", "clientAuth", "-addtrust", "timeStamping", "-addreject",
         "codeSigning", "-setalias", "Local Trusted (alias)", "-trustout"), Map.of());
-    writeInOrder(etc, new TreeMap<>(Map.of("local-trusted.pem", trustedPem)));
+    // /etc's own files (no flag): the TRUSTED CERTIFICATE; anchors stored as `trust anchor --store`
+    // keeps them, one marked not an authority; /usr's: a certificate that is neither anchor nor distrusted.
+    String stored = "[p11-kit-object-v1]\nclass: certificate\ncertificate-type: x-509\nlabel: \"Stored anchor\"\n"
+        + "trusted: true\nx-distrusted: false\nprivate: false\n" + pem(mozilla.get(9)) + "\n"
+        + "[p11-kit-object-v1]\nclass: certificate\ncertificate-type: x-509\nlabel: \"Stored entity\"\n"
+        + "trusted: true\ncertificate-category: other-entry\n" + pem(mozilla.get(10));
+    writeInOrder(etc, new TreeMap<>(Map.of("local-trusted.pem", trustedPem, "stored.p11-kit",
+        stored.getBytes(StandardCharsets.UTF_8))));
+    writeInOrder(usr, new TreeMap<>(Map.of("ca-bundle.trust.p11-kit", bundle.toString().getBytes(StandardCharsets.UTF_8),
+        "neither.crt", Files.readAllBytes(mozilla.get(11)))));
     writeInOrder(dir(etc, "blocklist"), Map.of(mozilla.get(8).getFileName().toString(),
         Files.readAllBytes(mozilla.get(8))));
-    for (Path d : List.of(usrAnchors, etc.resolve("anchors"), etc, etc.resolve("blocklist"))) {
+    for (Path d : List.of(usr, usrAnchors, etc.resolve("anchors"), etc, etc.resolve("blocklist"))) {
       assumeListedByName(d);
     }
 
@@ -173,7 +182,10 @@ class CaTrustExtractTest {
     assertTrue(tls.contains("# Local Root CA\n") || tls.contains("# Local  Root   CA\n"));
     assertTrue(tls.contains("# Local Trusted (alias)\n") && !code.contains("# Local Trusted (alias)\n"));
     assertTrue(Files.isSymbolicLink(out.resolve("pem/directory-hash/ca-bundle.crt")));
-    assertTrue(Files.list(out.resolve("pem/directory-hash")).count() > 60, "files and both hash links");
+    assertTrue(Files.list(out.resolve("pem/directory-hash")).count() > 300, "files and both hash links");
+    assertTrue(tls.contains("# Stored anchor\n") && !tls.contains("# Stored entity\n"));
+    String openssl = new String(Files.readAllBytes(out.resolve("openssl/ca-bundle.trust.crt")), StandardCharsets.UTF_8);
+    assertTrue(openssl.contains("# Stored entity\n") && openssl.contains("# " + label(mozilla.get(6)) + "\n"));
   }
 
   /** The update-ca-trust lines of RHEL 9 and Fedora, writing under {@code dest}. */
