@@ -3,6 +3,7 @@ package dev.imagepatch.patch.rpm;
 import dev.imagepatch.layer.FsEntry;
 import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.layer.SafePath;
+import dev.imagepatch.patch.ScriptNotRun;
 import dev.imagepatch.patch.spi.PatchLayer;
 import dev.imagepatch.pkg.rpm.RpmPackage;
 import dev.imagepatch.pkg.rpm.RpmPackage.RpmFile;
@@ -169,6 +170,11 @@ final class RpmLayer {
         } else if (f.isRegular()) {
           conflict(target, f, newAlgo, culprit);
           installedPaths.add(target);
+          if (f.caps() != null && !f.caps().isEmpty()) {
+            // A layer carries no security.capability attribute: the file is written without it.
+            out.notRun(new ScriptNotRun(p.name(), "file capabilities " + f.caps() + " of " + e.path()
+                + " not set (a patch layer carries no extended attributes)"));
+          }
           if (e.nlink() > 1) {
             List<RpmPackage.PayloadEntry> set = links.computeIfAbsent(e.inode(), k -> new ArrayList<>());
             set.add(e);
