@@ -25,7 +25,8 @@ import java.util.Set;
  * the lower layers' symlinks (owners by name from the image's accounts, modes and times from the
  * package, hard links as sets, missing parent directories made as rpm makes them), {@code %config}
  * files as {@link FileFate} decides, {@code %ghost} files not written (they are not in the payload),
- * {@code %doc} files left out with {@code tsflags=nodocs}; then whiteouts for the files the old
+ * {@code %doc} files left out with {@code tsflags=nodocs}, files of other languages with
+ * {@code %_install_langs}; then whiteouts for the files the old
  * versions owned that no package owns any more (a modified config file kept as {@code .rpmsave}),
  * and for directories only when nothing is left under them.
  */
@@ -41,6 +42,7 @@ final class RpmLayer {
   private final Accounts accounts;
   private final FileFate fate;
   private final boolean nodocs;
+  private final List<String> installLangs;
   /** Per package, the header indexes of files not installed. */
   private final Map<Unpack, Set<Integer>> notInstalled = new IdentityHashMap<>();
   /** A file of a package the transaction leaves as it is. */
@@ -53,12 +55,17 @@ final class RpmLayer {
   /** Every file (resolved) the old versions had that was removed, for file triggers. */
   private final Set<String> removedPaths = new HashSet<>();
 
-  RpmLayer(PatchLayer out, boolean nodocs) {
+  /**
+   * @param nodocs dnf's {@code tsflags=nodocs} or rpm's {@code %_excludedocs}: %doc files left out
+   * @param installLangs rpm's {@code %_install_langs} (null: all): files of other languages left out
+   */
+  RpmLayer(PatchLayer out, boolean nodocs, List<String> installLangs) {
     this.out = out;
     this.fs = out.image();
     this.accounts = Accounts.of(fs);
     this.fate = new FileFate(fs);
     this.nodocs = nodocs;
+    this.installLangs = installLangs;
   }
 
   /** Unpacks every change in order, then whites out what the old versions alone had. */
@@ -147,7 +154,7 @@ final class RpmLayer {
     try {
       p.payload((e, content) -> {
         RpmFile f = e.file();
-        if (nodocs && f.isDoc()) {
+        if (nodocs && f.isDoc() || !RpmMacros.langWanted(f.lang(), installLangs)) {
           skipped.add(index.get(f));
           return;
         }
