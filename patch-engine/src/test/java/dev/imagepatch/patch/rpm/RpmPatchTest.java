@@ -313,4 +313,16 @@ class RpmPatchTest {
       assertEquals(0, states[names.indexOf("/usr/share/locale/en/LC_MESSAGES/greeter.mo")]);
     }
   }
+
+  @Test
+  void aLowerLayersSqliteShmIsWhitedOutNeverShipped() throws Exception {
+    OciLayout shm = layout("shm");
+    image().file("var/lib/rpm/rpmdb.sqlite-shm", "stale shared memory of a crashed rpm\n").write(shm, "9");
+    OciLayout target = layout("shm-patched");
+    Patcher.create().patch(request(shm, report(finding(CVE, "hello", "1.0-1", "1.0-2")), target).build());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertTrue(layer.containsKey("var/lib/rpm/.wh.rpmdb.sqlite-shm"), layer.keySet().toString());
+    assertTrue(layer.containsKey("var/lib/rpm/rpmdb.sqlite"));
+    assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
+  }
 }
