@@ -87,6 +87,7 @@ class YumRepoFileTest {
     RepoConfig baseos = repos.get(0);
     assertEquals("http://dl.archive.example/pub/rocky/9.4/BaseOS/x86_64/os/", baseos.baseurls().get(0));
     assertTrue(baseos.gpgcheck() && baseos.repoGpgcheck(), "[main]'s repo_gpgcheck is the default");
+    assertFalse(baseos.urlFromUser(), "an image's URL may not name this machine's files");
     assertFalse(baseos.admits("kernel-core"));
     assertTrue(baseos.admits("bash"));
     RepoConfig debug = repos.get(1);
@@ -111,6 +112,7 @@ class YumRepoFileTest {
     assertEquals(List.of("baseos", "appstream-debug", "extra-1", "mine"), ids);
     assertEquals("https://mirror.example/rocky/$contentdir/9/BaseOS/aarch64/os/", repos.get(0).baseurls().get(0),
         "an unknown variable stays as written; the mirror rewrites the prefix");
+    assertTrue(repos.get(0).urlFromUser(), "a mirrored URL is the user's, and may be local");
     assertEquals(List.of("https://mirror.example/debug"), repos.get(1).baseurls());
     assertTrue(repos.get(2).gpgcheck() && !repos.get(2).fromImage());
     assertFalse(repos.get(3).gpgcheck());
