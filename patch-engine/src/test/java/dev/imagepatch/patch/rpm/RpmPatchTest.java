@@ -325,4 +325,32 @@ class RpmPatchTest {
     assertTrue(layer.containsKey("var/lib/rpm/rpmdb.sqlite"));
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
   }
+
+  /**
+   * The judge over a tree: the base as rpm installed it with the patch layer applied on top, then
+   * {@code rpm -V} of the upgraded packages (digests, sizes, modes, owners, link targets, times as
+   * the new database says) and {@code rpm -qa}. Only the config file the image changed, kept as rpm
+   * keeps it, may differ.
+   */
+  @Test
+  void rpmVerifiesTheUpgradedPackagesOverTheBaseWithTheLayerApplied() throws Exception {
+    Path root = work.resolve("verify-root");
+    OciLayout verify = layout("verify");
+    image().keepRoot(root).write(verify, "9");
+    OciLayout target = layout("verify-patched");
+    Patcher.create().patch(PatchRequest.builder(verify, "9").target(target, "patched")
+        .cacheDirectory(work.resolve("cache")).build());
+    List<dev.imagepatch.oci.Descriptor> layers = FixtureImages.manifest(target, "patched").layers();
+    dev.imagepatch.patch.testing.LayerUnpack.apply(target, layers.get(layers.size() - 1), root);
+    Judges.require("rpm");
+    Process p = new ProcessBuilder("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm", "-V", "hello",
+        "libfoo").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    assertEquals(List.of("S.5....T.  c /etc/hello.conf"), out.lines().toList(), out);
+    assertEquals(List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-2"),
+        new String(FixtureRpmRepository.run(List.of("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm",
+            "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"), null), StandardCharsets.UTF_8).lines().sorted()
+            .toList());
+  }
 }
