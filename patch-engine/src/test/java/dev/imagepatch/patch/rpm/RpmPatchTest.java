@@ -247,6 +247,13 @@ class RpmPatchTest {
     assertTrue(manifest.lines().anyMatch(l -> l.startsWith("libfoo\t2.0-1\t")), manifest);
     assertTrue(text(layer, "var/lib/rpmmanifest/container-manifest-1").contains("hello-1.0-2.noarch\n"));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/lib/rpm/")), layer.keySet().toString());
+    // no headers: the old version's files are the repository's filelists for the NEVRA installed
+    assertTrue(layer.containsKey("usr/share/doc/hello/.wh.OLD-NEWS"), layer.keySet().toString());
+    assertTrue(layer.containsKey("usr/share/.wh.hello-old"), layer.keySet().toString());
+    assertFalse(layer.containsKey("usr/share/doc/.wh.hello"), "filesystem's directory stays");
+    assertEquals("greeting=hi\nwave=yes\n", text(layer, "etc/hello.conf.rpmnew"), "the old version's header, from"
+        + " its package in the repository, decides the config files as rpm would");
+    assertEquals("x=local\n", text(layer, "etc/hello-plain.conf.rpmsave"));
   }
 
   @Test
