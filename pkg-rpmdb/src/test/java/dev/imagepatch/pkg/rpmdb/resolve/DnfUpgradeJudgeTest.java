@@ -170,6 +170,18 @@ class DnfUpgradeJudgeTest {
     judge(plainRoot, List.of("python3", "coreutils", "curl"));
   }
 
+  /** The 63 names dnf upgrades alone (see {@link #sweep}), all at once: 66 upgrades, 51 installs. */
+  @Test
+  void everyNameThatUpgradesAloneAllTogether() throws Exception {
+    Set<String> dnf = judge(plainRoot, List.of(("audit audit-libs bash chkconfig coreutils cpio cryptsetup-libs"
+        + " curl debugedit device-mapper-libs e2fsprogs e2fsprogs-libs filesystem findutils gawk gdbm glibc gmp"
+        + " gnupg2 json-c libarchive libassuan libcap libcap-ng libffi libgcc libgcrypt libgomp libsolv libstdc++"
+        + " libtasn1 lua-libs lz4 mpfr ncurses ncurses-libs net-tools newt nginx-filesystem npth nspr openldap"
+        + " openssl openssl-libs p11-kit p11-kit-trust pcre popt popt-devel python3 python3-libs readline sed"
+        + " shadow-utils slang sqlite-libs sudo tar unzip wget xz xz-libs zlib").split(" ")));
+    assertEquals(66, dnf.stream().filter(s -> s.startsWith("upgrade ")).count(), dnf::toString);
+  }
+
   @Test
   void brokenInstalledPackageFailsBoth() throws Exception {
     judge(plainRoot, List.of("bzip2"));
