@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  */
 final class Solve {
   /** Bound on tried choices: past it the problem is reported rather than searched on. */
-  private static final int TRIES = 20_000;
+  private static final int TRIES = 300;
 
   private final RpmResolver r;
   /** The mutable state, copied before a choice and restored when the choice fails. */

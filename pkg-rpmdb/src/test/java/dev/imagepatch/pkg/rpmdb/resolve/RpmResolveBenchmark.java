@@ -58,12 +58,19 @@ public final class RpmResolveBenchmark {
       start = System.nanoTime();
       List<RpmResolver.Request> all = resolver.updateAll();
       int ok = 0;
+      String slowest = "";
+      double slowestTime = 0;
       for (RpmResolver.Request q : all) {
+        long t = System.nanoTime();
         try {
           resolver.upgrade(List.of(RpmResolver.Request.of(q.name())));
           ok++;
         } catch (RpmResolver.ResolutionException e) {
           // as dnf: some upgrades alone break installed packages
+        }
+        if (seconds(t) > slowestTime) {
+          slowestTime = seconds(t);
+          slowest = q.name();
         }
       }
       double each = seconds(start);
@@ -80,9 +87,9 @@ public final class RpmResolveBenchmark {
       long heap = peak();
       System.out.printf(Locale.ROOT, "run %d: read and filter %d packages (BaseOS + AppStream, modules.yaml) and the"
               + " 129-package database %.2f s (peak heap %d MiB); index %.3f s; upgrade openssl-libs (%d changes)"
-              + " %.3f s; upgrade 5 names (%d changes) %.3f s; updateAll: %d names, each alone %.2f s (%d resolved),"
+              + " %.3f s; upgrade 5 names (%d changes) %.3f s; updateAll: %d names, each alone %.2f s (%d resolved; slowest %s %.3f s),"
               + " all together %.3f s (%s); peak heap %d MiB%n", run, packages, read, readHeap, index, one, single,
-          many, list, all.size(), each, ok, whole, together, heap);
+          many, list, all.size(), each, ok, slowest, slowestTime, whole, together, heap);
     }
   }
 
