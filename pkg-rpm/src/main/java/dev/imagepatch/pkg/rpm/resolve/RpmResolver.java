@@ -48,6 +48,11 @@ public final class RpmResolver {
     public static Repository of(String id, List<RpmRecord> records) {
       return new Repository(id, 99, 1000, records);
     }
+
+    /** This repository without the packages dnf's modular filtering hides. */
+    public Repository visible(ModularFilter filter) {
+      return new Repository(id, priority, cost, records.stream().filter(r -> filter.visible(id, r)).toList());
+    }
   }
 
   /**
