@@ -137,6 +137,8 @@ public final class RpmResolver {
   final Map<String, List<Pkg>> obsoleters = new HashMap<>();
   /** provide name or file path -> installed packages providing it. */
   final Map<String, List<Pkg>> installedProviders = new HashMap<>();
+  /** requirement name (rich ones: each name they mention) -> installed packages requiring it. */
+  final Map<String, List<Pkg>> installedRequirers = new HashMap<>();
   private final Map<String, Integer> bestArch = new java.util.concurrent.ConcurrentHashMap<>();
 
   private RpmResolver(String basearch, Set<String> installonlyNames) {
@@ -163,6 +165,14 @@ public final class RpmResolver {
       r.installedByName.computeIfAbsent(s.name(), k -> new ArrayList<>(1)).add(p);
       for (String n : p.provideNames()) {
         r.installedProviders.computeIfAbsent(n, k -> new ArrayList<>(1)).add(p);
+      }
+      for (Dependency d : p.requires()) {
+        for (Dependency.Simple leaf : Dependency.leaves(d)) {
+          List<Pkg> l = r.installedRequirers.computeIfAbsent(leaf.name(), k -> new ArrayList<>(1));
+          if (l.isEmpty() || l.get(l.size() - 1) != p) {
+            l.add(p);
+          }
+        }
       }
     }
     int index = 0;

@@ -16,8 +16,9 @@ import java.util.Set;
  * Resolution timed against the real CentOS Stream 9 metadata: BaseOS (2022-02-07) and AppStream
  * (2025-01-13, 17,649 packages, with modules.yaml) read and modular-filtered, the resolver's indexes
  * built, then {@code dnf upgrade <names>} resolved for the CBL-Mariner 2.0 database's packages
- * (129): one name, a list with new dependencies, every upgradable name one by one, and all at once
- * (which fails, as dnf with best=True does: some upgrades break installed packages). Prints wall
+ * (129): one name, a list with new dependencies, every upgradable name one by one, all at once
+ * (which fails, as dnf with best=True does: some upgrades break installed packages), and those that
+ * resolve alone all at once. Prints wall
  * time and peak heap of each step; run by bench/rpm-resolve.
  *
  * <p>Arguments: {@code RUNS} (default 3). The shared directory comes from {@code -Dimagepatch.shared}.
@@ -58,12 +59,14 @@ public final class RpmResolveBenchmark {
       start = System.nanoTime();
       List<RpmResolver.Request> all = resolver.updateAll();
       int ok = 0;
+      List<RpmResolver.Request> resolvable = new java.util.ArrayList<>();
       String slowest = "";
       double slowestTime = 0;
       for (RpmResolver.Request q : all) {
         long t = System.nanoTime();
         try {
           resolver.upgrade(List.of(RpmResolver.Request.of(q.name())));
+          resolvable.add(RpmResolver.Request.of(q.name()));
           ok++;
         } catch (RpmResolver.ResolutionException e) {
           // as dnf: some upgrades alone break installed packages
@@ -84,12 +87,17 @@ public final class RpmResolveBenchmark {
         together = "refused";
       }
       double whole = seconds(start);
+
+      start = System.nanoTime();
+      int joint = resolver.upgrade(resolvable).changes().size();
+      double jointTime = seconds(start);
       long heap = peak();
       System.out.printf(Locale.ROOT, "run %d: read and filter %d packages (BaseOS + AppStream, modules.yaml) and the"
               + " 129-package database %.2f s (peak heap %d MiB); index %.3f s; upgrade openssl-libs (%d changes)"
               + " %.3f s; upgrade 5 names (%d changes) %.3f s; updateAll: %d names, each alone %.2f s (%d resolved; slowest %s %.3f s),"
-              + " all together %.3f s (%s); peak heap %d MiB%n", run, packages, read, readHeap, index, one, single,
-          many, list, all.size(), each, ok, slowest, slowestTime, whole, together, heap);
+              + " all together %.3f s (%s), the %d that resolve alone together"
+              + " %.3f s (%d changes); peak heap %d MiB%n", run, packages, read, readHeap, index, one, single,
+          many, list, all.size(), each, ok, slowest, slowestTime, whole, together, resolvable.size(), jointTime, joint, heap);
     }
   }
 
