@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  */
 final class Solve {
   /** Bound on tried choices: past it the problem is reported rather than searched on. */
-  private static final int TRIES = 20_000;
+  private static final int TRIES = 300;
 
   private final RpmResolver r;
   /** The mutable state, copied before a choice and restored when the choice fails. */
@@ -561,8 +561,15 @@ final class Solve {
    * fix what was already broken) get a provider installed, else are upgraded. True when something changed.
    */
   private boolean repairInstalled() throws ResolutionException {
+    // Only packages requiring something a removed package provided can have been broken.
+    Set<Pkg> affected = new HashSet<>();
+    for (Pkg q : removed) {
+      for (String n : q.provideNames()) {
+        affected.addAll(r.installedRequirers.getOrDefault(n, List.of()));
+      }
+    }
     for (Pkg p : r.installed) {
-      if (!world.contains(p)) {
+      if (!world.contains(p) || !affected.contains(p)) {
         continue;
       }
       for (Dependency d : p.requires()) {
