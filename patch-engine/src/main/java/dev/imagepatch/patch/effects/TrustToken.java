@@ -33,7 +33,7 @@ final class TrustToken {
   }
 
   /** The token of {@code path} (relative to the root), its blocklist directory named {@code blocklist}. */
-  static TrustToken load(LayerTree tree, String path, String blocklist) throws IOException {
+  static TrustToken load(LayerTree tree, String path, String blocklist) throws IOException, TrustExtract.Unsupported {
     TrustToken token = new TrustToken(tree, path);
     Optional<String> resolved = token.resolve(path);
     if (resolved.isPresent()) {
@@ -54,7 +54,7 @@ final class TrustToken {
     return token;
   }
 
-  private void directory(String dir, Flag flag) throws IOException {
+  private void directory(String dir, Flag flag) throws IOException, TrustExtract.Unsupported {
     Set<String> names = new TreeSet<>(TrustToken::compareBytes);
     names.addAll(tree.list(dir));
     for (String name : names) {
@@ -66,9 +66,13 @@ final class TrustToken {
     }
   }
 
-  private void file(String path, Flag flag) throws IOException {
+  private void file(String path, Flag flag) throws IOException, TrustExtract.Unsupported {
     Optional<byte[]> content = tree.read(path);
     if (content.isEmpty()) {
+      if (tree.entry(path).filter(e -> e.type() == FsEntry.Type.FILE && e.size() > 0).isPresent()) {
+        // A source reached through a link to a place whose contents were not kept.
+        throw new TrustExtract.Unsupported("the trust source /" + path + ", which was not read,");
+      }
       return;
     }
     List<TrustObject> parsed = parse(content.get());

@@ -127,19 +127,24 @@ final class RpmAlternatives {
    */
   final class Files {
     /** The state file of {@code title}, empty when there is none. */
-    Optional<byte[]> state(String title) throws IOException {
+    Optional<byte[]> state(String title) throws IOException, AlternativesCommand.Unsupported {
       String p = resolve("/" + STATE_DIR + "/" + title);
       if (states.containsKey(p)) {
         return Optional.ofNullable(states.get(p));
       }
-      return tree.read(p);
+      Optional<byte[]> content = tree.read(p);
+      if (content.isEmpty() && tree.entry(p).filter(e -> e.type() == FsEntry.Type.FILE && e.size() > 0).isPresent()) {
+        // The backend did not keep the file (see needs()): better not run than overwrite it blind.
+        throw new AlternativesCommand.Unsupported("/" + p + ": the state file's content was not read");
+      }
+      return content;
     }
 
     void writeState(String title, byte[] content) throws IOException {
       states.put(resolve("/" + STATE_DIR + "/" + title), content);
     }
 
-    void removeState(String title) throws IOException {
+    void removeState(String title) throws IOException, AlternativesCommand.Unsupported {
       String p = resolve("/" + STATE_DIR + "/" + title);
       if (state(title).isPresent()) {
         states.put(p, null);
