@@ -149,6 +149,21 @@ class RpmAlternativesTest {
   }
 
   @Test
+  void withoutTheProgramNothingHappens() throws Exception {
+    Path root = image();
+    Files.delete(root.resolve("usr/sbin/update-alternatives"));
+    PatchLayer layer = layer(root);
+    RpmAlternatives alternatives = new RpmAlternatives(layer);
+    assertTrue(alternatives.run("update-alternatives --install /usr/bin/a a /opt/a 1 || :\n", 1),
+        "command not found: the scriptlet ran, to no effect");
+    alternatives.write();
+    assertTrue(layer.builder().entries().isEmpty());
+    assertTrue(alternatives.run("alternatives --install /usr/bin/a a /opt/a 1\n", 1));
+    alternatives.write();
+    assertEquals("auto\n/usr/bin/a\n\n/opt/a\n1\n", state(layer, "a"));
+  }
+
+  @Test
   void otherShellIsNotRun() throws Exception {
     PatchLayer layer = layer(image());
     RpmAlternatives alternatives = new RpmAlternatives(layer);
@@ -167,6 +182,9 @@ class RpmAlternativesTest {
     Files.createDirectories(root.resolve("usr/bin"));
     Files.createDirectories(root.resolve("etc/alternatives"));
     Files.createDirectories(root.resolve("var/lib/alternatives"));
+    Files.createDirectories(root.resolve("usr/sbin"));
+    Files.writeString(root.resolve("usr/sbin/alternatives"), "ELF");
+    Files.createSymbolicLink(root.resolve("usr/sbin/update-alternatives"), Path.of("alternatives"));
     return root;
   }
 
