@@ -142,29 +142,40 @@ final class TrustToken {
     if (cert == null) {
       return List.of();
     }
-    Der.Element aux;
-    try {
-      aux = Der.whole(Arrays.copyOfRange(data, certLen, data.length));
-    } catch (Der.Malformed e) {
-      return List.of();
-    }
     P11StringSet trust = new P11StringSet();
     P11StringSet reject = null;
     byte[] alias = null;
     Der.Element keyid = null;
-    for (Der.Element field : aux.children()) {
-      switch (field.tag()) {
-        case 0x30 -> field.children().forEach(o -> trust.add(Der.oid(o.content())));
-        case 0xa0 -> {
-          reject = new P11StringSet();
-          for (Der.Element o : field.children()) {
-            reject.add(Der.oid(o.content()));
+    try {
+      // OPENSSL.CertAux ::= SEQUENCE { trust SEQUENCE OF OID OPTIONAL, reject [0] ..., alias UTF8String
+      // OPTIONAL, keyid OCTET STRING OPTIONAL, other [1] ... }: anything else is no TRUSTED CERTIFICATE.
+      Der.Element aux = Der.whole(Arrays.copyOfRange(data, certLen, data.length));
+      if (aux.tag() != 0x30) {
+        return List.of();
+      }
+      for (Der.Element field : aux.children()) {
+        switch (field.tag()) {
+          case 0x30 -> {
+            for (Der.Element o : field.children()) {
+              trust.add(oid(o));
+            }
+          }
+          case 0xa0 -> {
+            reject = new P11StringSet();
+            for (Der.Element o : field.children()) {
+              reject.add(oid(o));
+            }
+          }
+          case 0x0c -> alias = field.content();
+          case 0x04 -> keyid = field;
+          case 0xa1 -> { }
+          default -> {
+            return List.of();
           }
         }
-        case 0x0c -> alias = field.content();
-        case 0x04 -> keyid = field;
-        default -> { }
       }
+    } catch (Der.Malformed e) {
+      return List.of();
     }
     if (reject != null) {
       for (String r : reject.keys()) {
@@ -186,6 +197,14 @@ final class TrustToken {
     }
     out.add(c);
     return out;
+  }
+
+  private static String oid(Der.Element e) {
+    String s = e.tag() == 0x06 ? Der.oid(e.content()) : null;
+    if (s == null) {
+      throw new Der.Malformed("not an object identifier");
+    }
+    return s;
   }
 
   private static byte[] eku(P11StringSet oids) {
