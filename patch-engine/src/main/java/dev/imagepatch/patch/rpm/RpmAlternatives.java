@@ -70,7 +70,8 @@ final class RpmAlternatives {
       for (AlternativesCommand c : parsed) {
         c.apply(new Files());
       }
-    } catch (AlternativesCommand.Unsupported e) {
+    } catch (AlternativesCommand.Unsupported | SafePath.UnsafePathException e) {
+      // Not reproduced (or a path of the state file or script that leaves the image): nothing applied.
       links.clear();
       links.putAll(linksBefore);
       states.clear();
