@@ -10,7 +10,7 @@ import java.util.Set;
  * ({@code class}, {@code label}, {@code trusted}, ...), values as the persist format gives them
  * ({@code byte[]} for strings and object ids, {@code Boolean}, {@code Long} for numbers and
  * constants), then the attributes the module's builder derives for a certificate. The schemas
- * are p11-kit 0.25's (RHEL 9.3 on, Fedora, Amazon Linux 2023): they take the
+ * are p11-kit 0.25's: they take the
  * {@code nss-server-distrust-after} and {@code nss-email-distrust-after} attributes newer
  * ca-certificates bundles carry, which 0.24's builder may refuse, dropping the rest of the file.
  */
