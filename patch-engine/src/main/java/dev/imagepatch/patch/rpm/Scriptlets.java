@@ -54,6 +54,11 @@ final class Scriptlets {
       if (body.isBlank()) {
         return;
       }
+      if (CaTrustExtract.covers(body)) {
+        // ca-certificates' %post: ca-legacy install and update-ca-trust, which the effect runs
+        covered(pkg, what, CaTrustExtract.NAME);
+        return;
+      }
       String kind = shellKind(body);
       if (kind != null) {
         covered(pkg, what, kind);

@@ -73,6 +73,9 @@ class RpmPatchTest {
       .file("/usr/bin/oldtool", "oldtool, now in tool 2.0\n").tag("Requires: libgreet >= 1")
       .tag("Obsoletes: oldtool < 2").tag("Provides: oldtool = 2");
 
+  /** alternatives and its directories: without them the scriptlet's command does nothing. */
+  static final RpmSpec CHKCONFIG = rpm("chkconfig", "1.24", "1").file("/usr/sbin/alternatives",
+      "alternatives stand-in\n", 0755).dir("/etc/alternatives").dir("/var/lib/alternatives");
   static final RpmSpec JAVA_1 = rpm("javaish", "1.0", "1").file("/usr/lib/jvm/j1/bin/java", "java 1\n", 0755)
       .script("%post", "alternatives --install /usr/bin/java java /usr/lib/jvm/j1/bin/java 100")
       .script("%postun", "if [ $1 -eq 0 ]; then\n  alternatives --remove java /usr/lib/jvm/j1/bin/java\nfi");
@@ -96,7 +99,8 @@ class RpmPatchTest {
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
     repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC, LIBGREET, OLDTOOL_1, TOOL_1,
-        TOOL_2, JAVA_1, JAVA_2, GREETER_1, GREETER_2);
+        TOOL_2, JAVA_1, JAVA_2, GREETER_1, GREETER_2,
+        CHKCONFIG);
     source = layout("source");
     image().write(source, "9");
   }
@@ -282,7 +286,7 @@ class RpmPatchTest {
   @Test
   void alternativesScriptletsAreAppliedNotReportedAsNotRun() throws Exception {
     OciLayout java = layout("java");
-    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, JAVA_1).write(java, "9");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, CHKCONFIG, JAVA_1).write(java, "9");
     OciLayout target = layout("java-patched");
     PatchResult result = Patcher.create().patch(request(java, report(finding(CVE, "javaish", "1.0-1", "2.0-1")),
         target).build());
