@@ -50,10 +50,10 @@ final class Scriptlets {
       covered(pkg, what, LdCache.TRIGGER);
       return;
     }
+    if (body.isBlank() && (isShell(interpreter) || interpreter.equals("<lua>"))) {
+      return; // an empty script does nothing; a program run with -p does (below)
+    }
     if (isShell(interpreter)) {
-      if (body.isBlank()) {
-        return;
-      }
       if (CaTrustExtract.covers(body)) {
         // ca-certificates' %post: ca-legacy install and update-ca-trust, which the effect runs
         covered(pkg, what, CaTrustExtract.NAME);
