@@ -5,7 +5,6 @@ import dev.imagepatch.patch.effects.CaTrustExtract;
 import dev.imagepatch.patch.effects.LdCache;
 import dev.imagepatch.patch.spi.PatchLayer;
 import dev.imagepatch.pkg.rpm.Header;
-import dev.imagepatch.pkg.rpm.Tags;
 import java.util.List;
 import java.util.Set;
 
