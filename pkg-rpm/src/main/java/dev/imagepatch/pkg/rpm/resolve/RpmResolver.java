@@ -223,21 +223,60 @@ public final class RpmResolver {
     return new ArrayList<>(out.values());
   }
 
-  /** The best (lowest) arch score among the installed and available packages of a name; 0 when all are noarch. */
+  /**
+   * The best (lowest) arch score among the available packages of a name (libsolv's infarch rules
+   * leave installed ones out); 0 when there are none or all are noarch.
+   */
   int bestArchScore(String name) {
     return bestArch.computeIfAbsent(name, n -> {
       int best = 0;
-      for (List<Pkg> l : List.of(installedByName.getOrDefault(n, List.of()), availableByName.getOrDefault(n,
-          List.of()))) {
-        for (Pkg p : l) {
-          int s = arch.score(p.arch());
-          if (s > 0 && (best == 0 || s < best)) {
-            best = s;
-          }
+      for (Pkg p : availableByName.getOrDefault(n, List.of())) {
+        int s = arch.score(p.arch());
+        if (s > 0 && (best == 0 || s < best)) {
+          best = s;
         }
       }
       return best;
     });
+  }
+
+  /** Whether a package is of an inferior arch for its name (i686 where x86_64 exists). */
+  boolean inferiorArch(Pkg p) {
+    int score = arch.score(p.arch());
+    int best = bestArchScore(p.name());
+    return score > 0 && best > 0 && score != best;
+  }
+
+  /**
+   * The packages of the same name and EVR of the best arch or noarch: an inferior-arch package is
+   * only installed in lock-step with one of them (libsolv's infarch rules with
+   * implicitobsoleteusescolors, as dnf sets it).
+   */
+  List<Pkg> lockstep(Pkg p) {
+    List<Pkg> out = new ArrayList<>();
+    for (List<Pkg> l : List.of(installedByName.getOrDefault(p.name(), List.of()), availableByName.getOrDefault(
+        p.name(), List.of()))) {
+      for (Pkg s : l) {
+        if (s != p && !s.arch().equals(p.arch()) && s.evr.compareTo(p.evr) == 0 && !inferiorArch(s)
+            && s.solvable.evr().equals(p.solvable.evr())) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The inferior arches of a name allowed freely: those of installed packages not in lock-step
+   * with a best-arch package of their EVR (an i686-only library stays upgradable as i686).
+   */
+  boolean freeInferiorArch(String name, String a) {
+    for (Pkg q : installedByName.getOrDefault(name, List.of())) {
+      if (q.arch().equals(a) && inferiorArch(q) && lockstep(q).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean isInstallonly(Pkg p) {

@@ -203,6 +203,18 @@ final class Solve {
     if (world.contains(n)) {
       return;
     }
+    if (lockstepNeeded(n)) {
+      List<Pkg> siblings = r.lockstep(n);
+      if (siblings.stream().noneMatch(world::contains)) {
+        List<Pkg> can = siblings.stream().filter(s -> !s.installed() && installableSameArch(s)).toList();
+        if (can.isEmpty()) {
+          throw new ResolutionException(n.name(), n + " has an inferior architecture: it needs " + n.name() + "-"
+              + n.solvable.evr() + " of the best one beside it, which cannot be installed",
+              RpmResolver.describe(siblings), vulnerabilities);
+        }
+        install(policy(can, false).get(0));
+      }
+    }
     for (Pkg q : byName(n.name())) {
       if (r.arch.compatible(q.arch(), n.arch())) {
         if (!q.installed()) {
@@ -338,23 +350,34 @@ final class Solve {
   }
 
   /**
-   * Not in the system, not of an inferior arch (libsolv's infarch rules: an arch of another color
-   * than the best one its name has is only allowed beside an installed package of that name and
-   * arch), not a downgrade or reinstall of what the system has, not obsoleted by it.
+   * Not in the system, not a downgrade or reinstall of what the system has, not obsoleted by it,
+   * and of an inferior arch (i686 beside x86_64) only in lock-step: libsolv's infarch rules allow it
+   * when a package of its name and EVR of the best arch is (or can be) installed too.
    */
   private boolean installable(Pkg c) {
     if (world.contains(c)) {
       return false;
     }
-    int score = r.arch.score(c.arch());
-    if (score > 0 && score != r.bestArchScore(c.name())) {
-      boolean besideInstalled = false;
-      for (Pkg q : r.installedByName.getOrDefault(c.name(), List.of())) {
-        besideInstalled |= q.arch().equals(c.arch());
+    if (lockstepNeeded(c)) {
+      boolean ok = false;
+      for (Pkg s : r.lockstep(c)) {
+        ok |= world.contains(s) || (!s.installed() && installableSameArch(s));
       }
-      if (!besideInstalled) {
+      if (!ok) {
         return false;
       }
+    }
+    return installableSameArch(c);
+  }
+
+  /** Whether an inferior-arch package may only come in lock-step with its best-arch sibling. */
+  private boolean lockstepNeeded(Pkg c) {
+    return r.inferiorArch(c) && !r.freeInferiorArch(c.name(), c.arch());
+  }
+
+  private boolean installableSameArch(Pkg c) {
+    if (world.contains(c)) {
+      return false;
     }
     for (Pkg q : byName(c.name())) {
       if (r.arch.compatible(q.arch(), c.arch()) && (!q.installed() || c.evr.compareTo(q.evr) <= 0)) {

@@ -66,6 +66,8 @@ class DnfUpgradeJudgeTest {
   static Path home;
   static Path plainRoot;
   static Path moduleRoot;
+  static Path multilibRoot;
+  static List<RpmSolvable> multilibInstalled;
   static CentosStream9 metadata;
   static List<RpmSolvable> installed;
 
@@ -140,7 +142,33 @@ class DnfUpgradeJudgeTest {
         state=enabled
         """);
 
+    // Multilib: the same database with zlib's i686 build beside Mariner's x86_64 one, at its EVR.
+    Path zlibSpec = tmp.resolve("zlib.spec");
+    Files.writeString(zlibSpec, """
+        Name: zlib
+        Version: 1.2.11
+        Release: 5.cm2
+        Summary: The i686 half of a multilib pair
+        License: MIT
+        AutoReqProv: no
+        %description
+        The i686 half of a multilib pair.
+        %files
+        """);
+    run(List.of("rpmbuild", "-bb", "--target", "i686", "--define", "_topdir " + tmp.resolve("rpmbuild"),
+        zlibSpec.toString()));
+    multilibRoot = tmp.resolve("root-multilib");
+    Path mdb = Files.createDirectories(multilibRoot.resolve("var/lib/rpm"));
+    Files.copy(db.resolve("rpmdb.sqlite"), mdb.resolve("rpmdb.sqlite"));
+    run(List.of("rpm", "--root", multilibRoot.toString(), "--dbpath", "/var/lib/rpm", "--justdb", "--nodeps",
+        "--noscripts", "--notriggers", "--ignorearch", "-i",
+        tmp.resolve("rpmbuild/RPMS/i686/zlib-1.2.11-5.cm2.i686.rpm").toString()));
+    run(List.of("sqlite3", mdb.resolve("rpmdb.sqlite").toString(), "PRAGMA wal_checkpoint(TRUNCATE);"));
+    Files.deleteIfExists(mdb.resolve("rpmdb.sqlite-wal"));
+    Files.deleteIfExists(mdb.resolve("rpmdb.sqlite-shm"));
+
     metadata = CentosStream9.read(repos.resolve("baseos"), repos.resolve("appstream"));
+    multilibInstalled = CentosStream9.installed(mdb);
     installed = CentosStream9.installed(db);
     assertEquals(130, installed.size(), "the Mariner database's 129 packages and nginx-filesystem");
   }
@@ -199,6 +227,17 @@ class DnfUpgradeJudgeTest {
         judge(moduleRoot, List.of("nginx-filesystem")));
   }
 
+  /**
+   * zlib installed as x86_64 and i686: both upgrade, and the i686 one pulls i686 glibc and libgcc,
+   * allowed beside their x86_64 builds only in lock-step (same EVR), as libsolv's infarch rules say.
+   */
+  @Test
+  void multilibPairUpgradesTogetherAndPullsLockstepDependencies() throws Exception {
+    Set<String> dnf = judge(multilibRoot, List.of("zlib"));
+    assertTrue(dnf.contains("upgrade zlib-1.2.11-31.el9.i686") && dnf.contains("install-dependency"
+        + " glibc-2.34-21.el9.i686"), dnf::toString);
+  }
+
   @Test
   void missingPackageFailsBoth() throws Exception {
     assertEquals(Set.of("FAIL"), judge(plainRoot, List.of("no-such-package")));
@@ -250,7 +289,8 @@ class DnfUpgradeJudgeTest {
   }
 
   static Set<String> ours(Path root, List<String> names) {
-    return ours(installed, root.equals(moduleRoot) ? Map.of("nginx", "1.24") : Map.of(), names);
+    return ours(root.equals(multilibRoot) ? multilibInstalled : installed, root.equals(moduleRoot)
+        ? Map.of("nginx", "1.24") : Map.of(), names);
   }
 
   static Set<String> ours(List<RpmSolvable> installed, Map<String, String> enabled, List<String> names) {
