@@ -384,4 +384,18 @@ class RpmPatchTest {
     assertEquals(List.of(new PatchResult.Fixed(CVE, "hello", "1.0-2")), result.fixed());
     assertTrue(steps.stream().anyMatch(m -> m.startsWith("WARNING: repository openh264 left out")), steps.toString());
   }
+
+  @Test
+  void aBaseUrlThatDoesNotAnswerGivesWayToTheNext() throws Exception {
+    OciLayout second = layout("second-baseurl");
+    FixtureRpmImages.Spec spec = image();
+    spec.repoFile(spec.defaultRepoFile().replace("baseurl=" + repo.url(BASEOS), "baseurl=" + repo.url("gone/")
+        + "\n  " + repo.url(BASEOS))).write(second, "9");
+    OciLayout target = layout("second-baseurl-patched");
+    List<String> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PatchResult result = Patcher.create().patch(request(second, report(finding(CVE, "hello", "1.0-1", "1.0-2")),
+        target).listener(steps::add).build());
+    assertEquals(List.of(new PatchResult.Fixed(CVE, "hello", "1.0-2")), result.fixed());
+    assertTrue(steps.stream().anyMatch(m -> m.contains("trying its next baseurl")), steps.toString());
+  }
 }
