@@ -646,7 +646,9 @@ final class Solve {
 
   private String reason(Pkg n) {
     if (jobs.contains(n) || requested.contains(n.name())) {
-      return r.arch.primary(n.arch()) ? "requested" : "multilib";
+      boolean pair = r.installedByName.getOrDefault(n.name(), List.of()).stream()
+          .anyMatch(q -> r.arch.primary(q.arch()) && !q.arch().equals(n.arch()));
+      return r.arch.primary(n.arch()) || !pair ? "requested" : "multilib";
     }
     return "dependency";
   }
