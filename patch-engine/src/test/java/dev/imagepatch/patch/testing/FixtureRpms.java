@@ -37,6 +37,7 @@ public final class FixtureRpms implements AutoCloseable, AfterAllCallback {
 
   private final LoopbackFiles http;
   private final Path work;
+  private final Map<String, Integer> priorities = new ConcurrentHashMap<>();
 
   private FixtureRpms(LoopbackFiles http, Path work) {
     this.http = http;
@@ -210,14 +211,61 @@ public final class FixtureRpms implements AutoCloseable, AfterAllCallback {
     return http.base() + repo + "/$basearch/";
   }
 
+  /** Gives {@code repo} dnf's {@code priority=} (default 99; lower wins over any version elsewhere). */
+  public void priority(String repo, int priority) {
+    priorities.put(repo, priority);
+  }
+
   /** A {@code .repo} file of the repositories, each {@code [fixture-<repo>]}, enabled, unsigned. */
   public String repoFile(String... repos) {
     StringBuilder s = new StringBuilder();
     for (String r : repos) {
       s.append("[fixture-").append(r).append("]\nname=Fixture ").append(r).append("\nbaseurl=").append(baseUrl(r))
-          .append("\nenabled=1\ngpgcheck=0\n\n");
+          .append("\nenabled=1\ngpgcheck=0\n");
+      if (priorities.containsKey(r)) {
+        s.append("priority=").append(priorities.get(r)).append('\n');
+      }
+      s.append('\n');
     }
     return s.toString();
+  }
+
+  /**
+   * The judge of update-all: the real {@code dnf --installroot R upgrade} (database only, no
+   * scripts) run on the image's files, {@code rootfs}, as they are; returns what {@code rpm -qa}
+   * then lists ({@code name-[epoch:]version-release.arch}, sorted). dnf reads the image's own
+   * {@code /etc/yum.repos.d}; {@code $basearch} is this machine's, so the image must be of its
+   * architecture.
+   */
+  public List<String> dnfUpgrade(Map<String, byte[]> rootfs, String releasever, String... names) throws IOException {
+    Judges.require("dnf");
+    Path root = Files.createTempDirectory(work, "dnf-root-");
+    for (Map.Entry<String, byte[]> f : rootfs.entrySet()) {
+      Path file = root.resolve(f.getKey());
+      Files.createDirectories(file.getParent());
+      Files.write(file, f.getValue());
+    }
+    // Debian's rpm keeps its database under $HOME; the image's is where EL9 keeps it.
+    Path home = Files.createTempDirectory(work, "dnf-home-");
+    Files.writeString(home.resolve(".rpmmacros"), "%_dbpath /var/lib/rpm\n%_db_backend sqlite\n");
+    List<String> cmd = new ArrayList<>(List.of("dnf", "--installroot", root.toString(), "--releasever", releasever,
+        "-y", "-q", "--setopt=tsflags=justdb,noscripts,notriggers", "--setopt=install_weak_deps=0",
+        "--setopt=cachedir=" + home.resolve("cache"), "upgrade"));
+    cmd.addAll(List.of(names));
+    ProcessBuilder b = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
+    b.environment().put("HOME", home.toString());
+    runBuilt(b, cmd);
+    ProcessBuilder q = new ProcessBuilder("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm", "--define",
+        "_db_backend sqlite", "-qa", "--qf", "%{NAME}-%{EVR}.%{ARCH}\\n").redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process p = q.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      p.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+    return out.lines().filter(l -> !l.isBlank() && !l.startsWith("gpg-pubkey-")).sorted().toList();
   }
 
   /** The {@code .repo} file of {@code repos} on disk, for {@code --extra-repository}. */
@@ -274,6 +322,10 @@ public final class FixtureRpms implements AutoCloseable, AfterAllCallback {
     ProcessBuilder b = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     // Build times and file times from a fixed date: the same spec builds the same package bytes.
     b.environment().put("SOURCE_DATE_EPOCH", Long.toString(FixtureImages.CREATED));
+    runBuilt(b, List.of(command));
+  }
+
+  private static void runBuilt(ProcessBuilder b, List<String> command) throws IOException {
     Process p = b.start();
     byte[] out = p.getInputStream().readAllBytes();
     try {
