@@ -1,7 +1,7 @@
 package dev.imagepatch.patch.rpm;
 
+import static dev.imagepatch.patch.rpm.ArchRepositories.pkg;
 import static dev.imagepatch.patch.testing.FixtureReports.finding;
-import static dev.imagepatch.patch.testing.FixtureRpms.rpm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +14,10 @@ import dev.imagepatch.patch.Patcher;
 import dev.imagepatch.patch.RepositoryOptions;
 import dev.imagepatch.patch.testing.FixtureImages;
 import dev.imagepatch.patch.testing.FixtureReports;
-import dev.imagepatch.patch.testing.FixtureRpms;
+import dev.imagepatch.patch.testing.FixtureRpmImages;
+import dev.imagepatch.patch.testing.FixtureRpmRepository;
+import dev.imagepatch.patch.testing.RpmJudges;
+import dev.imagepatch.patch.testing.RpmSpec;
 import dev.imagepatch.report.Report;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,32 +30,34 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Patching an rpm image imagepatch already patched: the patch layer is replaced, never stacked,
- * and carries what the first patch upgraded (its database too, epochs included).
+ * and carries what the first patch upgraded (its database too, epochs included); the newer fix
+ * comes from an {@code --extra-repository} .repo file whose key is given as a file.
  */
 class RpmRepatchTest {
-  static final FixtureRpms.Pkg CURL_1 = rpm("curl", "7.76.1-26.el9", "x86_64");
-  static final FixtureRpms.Pkg CURL_2 = rpm("curl", "7.76.1-28.el9", "x86_64");
-  static final FixtureRpms.Pkg CURL_3 = rpm("curl", "7.76.1-29.el9_4", "x86_64");
-  static final FixtureRpms.Pkg OPENSSL_1 = rpm("openssl-libs", "1:3.0.7-24.el9", "x86_64");
-  static final FixtureRpms.Pkg OPENSSL_2 = rpm("openssl-libs", "1:3.0.7-25.el9_3", "x86_64");
+  static final RpmSpec CURL_1 = pkg("curl", "7.76.1-26.el9", "x86_64");
+  static final RpmSpec CURL_2 = pkg("curl", "7.76.1-28.el9", "x86_64");
+  static final RpmSpec CURL_3 = pkg("curl", "7.76.1-29.el9_4", "x86_64");
+  static final RpmSpec OPENSSL_1 = pkg("openssl-libs", "1:3.0.7-24.el9", "x86_64");
+  static final RpmSpec OPENSSL_2 = pkg("openssl-libs", "1:3.0.7-25.el9_3", "x86_64");
 
   @TempDir
   static Path work;
   @RegisterExtension
-  static final FixtureRpms rpms = FixtureRpms.start();
+  static final FixtureRpmRepository repo = FixtureRpmRepository.start();
   static OciLayout base;
   static OciLayout patched;
   static Report firstReport;
 
   @BeforeAll
   static void patchOnce() throws Exception {
-    FixtureRpms.requireTools();
-    rpms.publish("baseos", CURL_2, OPENSSL_2);
+    FixtureRpmRepository.requireTools();
+    ArchRepositories.publish(repo, "baseos", CURL_2, OPENSSL_2);
     // The newer fix is in a repository the image does not name: the re-patch adds it as an extra
     // repository, so the first patch cannot see it.
-    rpms.publish("updates", CURL_3);
+    ArchRepositories.publish(repo, "updates", CURL_3);
     base = OciLayout.openOrCreate(work.resolve("base"));
-    rpms.image(base, "9", "amd64", List.of("baseos"), CURL_1, OPENSSL_1);
+    FixtureRpmImages.rocky(repo, null, CURL_1, OPENSSL_1).repoFile(ArchRepositories.repoFile(repo, "baseos"))
+        .write(base, "9");
     firstReport = FixtureReports.trivy("rocky", "9.3", "amd64", finding("CVE-2023-38545", "curl", "7.76.1-26.el9",
         "7.76.1-28.el9"), finding("CVE-2023-5678", "openssl-libs", "1:3.0.7-24.el9", "1:3.0.7-25.el9_3"));
     patched = OciLayout.openOrCreate(work.resolve("patched"));
@@ -60,8 +65,12 @@ class RpmRepatchTest {
         .cacheDirectory(work.resolve("cache")).build());
   }
 
+  /** {@code --extra-repository} of a .repo file naming updates, its key a file on this machine. */
   static RepositoryOptions withUpdates() throws Exception {
-    return RepositoryOptions.builder().extraRepository(rpms.extraRepository(work, "updates").toString()).build();
+    Path key = repo.writeKey(work.resolve("keys"));
+    Path file = java.nio.file.Files.writeString(work.resolve("updates.repo"),
+        ArchRepositories.repoFile(repo, key.toUri().toString(), Map.of(), "updates"));
+    return RepositoryOptions.builder().extraRepository(file.toString()).build();
   }
 
   @Test
@@ -80,8 +89,8 @@ class RpmRepatchTest {
     assertEquals(2, FixtureImages.config(target, twice).history().size());
     Map<String, byte[]> layer = FixtureImages.files(target, twice.layers().get(1));
     assertEquals(List.of("curl-7.76.1-29.el9_4.x86_64", "openssl-libs-1:3.0.7-25.el9_3.x86_64"),
-        FixtureRpms.rpmQueryAll(layer), "openssl-libs stays at the first patch's version, epoch and all");
-    assertEquals("openssl-libs 1:3.0.7-25.el9_3 x86_64\n",
+        RpmJudges.rpmQueryAll(layer), "openssl-libs stays at the first patch's version, epoch and all");
+    assertEquals(ArchRepositories.text("openssl-libs", "1:3.0.7-25.el9_3", "x86_64"),
         new String(layer.get("usr/share/openssl-libs/openssl-libs.txt"), StandardCharsets.UTF_8),
         "the replacing layer carries the first patch's files too, since the old layer is gone");
     assertEquals("curl 7.76.1-29.el9_4 x86_64\n", new String(layer.get("usr/share/curl/curl.txt"), StandardCharsets.UTF_8));

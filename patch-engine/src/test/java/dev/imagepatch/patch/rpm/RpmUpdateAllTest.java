@@ -1,6 +1,6 @@
 package dev.imagepatch.patch.rpm;
 
-import static dev.imagepatch.patch.testing.FixtureRpms.rpm;
+import static dev.imagepatch.patch.rpm.ArchRepositories.pkg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +10,10 @@ import dev.imagepatch.patch.PatchResult;
 import dev.imagepatch.patch.PatchResult.PackageChange;
 import dev.imagepatch.patch.Patcher;
 import dev.imagepatch.patch.testing.FixtureImages;
-import dev.imagepatch.patch.testing.FixtureRpms;
-import dev.imagepatch.patch.testing.FixtureRpms.Pkg;
+import dev.imagepatch.patch.testing.FixtureRpmImages;
+import dev.imagepatch.patch.testing.FixtureRpmRepository;
+import dev.imagepatch.patch.testing.RpmJudges;
+import dev.imagepatch.patch.testing.RpmSpec;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -29,44 +31,45 @@ import org.junit.jupiter.api.io.TempDir;
  * newest, one whose repositories hold only older builds, and one no repository has.
  */
 class RpmUpdateAllTest {
-  static final List<Pkg> INSTALLED = List.of(
-      rpm("bash", "5.1.8-6.el9", "x86_64"),
-      rpm("perl-IO", "1.43-480.el9", "x86_64"),
-      rpm("tzdata", "2023c-1.el9", "noarch"),
-      rpm("libgcrypt", "1.10.0-10.el9", "x86_64"),
-      rpm("glibc", "2.34-100.el9", "x86_64"),
-      rpm("shadow-utils", "2:4.9-8.el9", "x86_64"),
-      rpm("local-tool", "1.0-1", "x86_64"));
+  static final List<RpmSpec> INSTALLED = List.of(
+      pkg("bash", "5.1.8-6.el9", "x86_64"),
+      pkg("perl-IO", "1.43-480.el9", "x86_64"),
+      pkg("tzdata", "2023c-1.el9", "noarch"),
+      pkg("libgcrypt", "1.10.0-10.el9", "x86_64"),
+      pkg("glibc", "2.34-100.el9", "x86_64"),
+      pkg("shadow-utils", "2:4.9-8.el9", "x86_64"),
+      pkg("local-tool", "1.0-1", "x86_64"));
 
   @TempDir
   static Path work;
   @RegisterExtension
-  static final FixtureRpms rpms = FixtureRpms.start();
+  static final FixtureRpmRepository repo = FixtureRpmRepository.start();
   static OciLayout source;
-  static Map<String, byte[]> rootfs;
+  /** The image's one layer, as dnf is given it. */
+  static Map<String, byte[]> files;
 
   @BeforeAll
   static void build() throws Exception {
-    FixtureRpms.requireTools();
-    rpms.publish("baseos",
-        rpm("bash", "5.1.8-9.el9", "x86_64"),
+    FixtureRpmRepository.requireTools();
+    ArchRepositories.publish(repo, "baseos",
+        pkg("bash", "5.1.8-9.el9", "x86_64"),
         // Epoch 1 outranks the installed 1.43-480 (epoch 0) though its version-release is lower.
-        rpm("perl-IO", "1:1.43-470.el9", "x86_64"),
-        rpm("tzdata", "2024a-1.el9", "noarch"),
-        rpm("libgcrypt", "1.10.0-10.el9", "x86_64"),
-        rpm("glibc", "2.34-83.el9", "x86_64"),
-        rpm("shadow-utils", "2:4.9-9.el9", "x86_64"));
+        pkg("perl-IO", "1:1.43-470.el9", "x86_64"),
+        pkg("tzdata", "2024a-1.el9", "noarch"),
+        pkg("libgcrypt", "1.10.0-10.el9", "x86_64"),
+        pkg("glibc", "2.34-83.el9", "x86_64"),
+        pkg("shadow-utils", "2:4.9-9.el9", "x86_64"));
     // The prioritized repository's bash (-7) is taken over baseos's higher -9, as dnf does.
-    rpms.publish("appstream", rpm("bash", "5.1.8-7.el9", "x86_64"));
-    rpms.priority("appstream", 10);
-    rootfs = rpms.rootfs("amd64", FixtureRpms.ROCKY_9, List.of("baseos", "appstream"), INSTALLED.toArray(Pkg[]::new));
+    ArchRepositories.publish(repo, "appstream", pkg("bash", "5.1.8-7.el9", "x86_64"));
     source = OciLayout.openOrCreate(work.resolve("source"));
-    FixtureImages.image(source, "9", "amd64", rootfs);
+    FixtureRpmImages.rocky(repo, null, INSTALLED.toArray(RpmSpec[]::new)).repoFile(ArchRepositories.repoFile(repo,
+        ArchRepositories.KEY_IN_IMAGE, Map.of("appstream", 10), "baseos", "appstream")).write(source, "9");
+    files = FixtureImages.topLayer(source, "9");
   }
 
   @Test
   void everyPackageIsUpgradedAsDnfUpgradeDoes() throws Exception {
-    List<String> dnf = rpms.dnfUpgrade(rootfs, "9");
+    List<String> dnf = RpmJudges.dnfUpgrade(files, "9");
     assertEquals(List.of("bash-5.1.8-7.el9.x86_64", "glibc-2.34-100.el9.x86_64", "libgcrypt-1.10.0-10.el9.x86_64",
         "local-tool-1.0-1.x86_64", "perl-IO-1:1.43-470.el9.x86_64", "shadow-utils-2:4.9-9.el9.x86_64",
         "tzdata-2024a-1.el9.noarch"), dnf, "what dnf itself leaves, spelled out");
@@ -76,17 +79,17 @@ class RpmUpdateAllTest {
         .cacheDirectory(work.resolve("cache")).build());
 
     Map<String, byte[]> layer = FixtureImages.topLayer(target, "9-patched");
-    assertEquals(dnf, FixtureRpms.rpmQueryAll(layer), "our patch layer's database lists what dnf's upgrade leaves");
+    assertEquals(dnf, RpmJudges.rpmQueryAll(layer), "our patch layer's database lists what dnf's upgrade leaves");
     assertEquals(List.of(new PackageChange("bash", "x86_64", "5.1.8-6.el9", "5.1.8-7.el9", "requested"),
         new PackageChange("perl-IO", "x86_64", "1.43-480.el9", "1:1.43-470.el9", "requested"),
         new PackageChange("shadow-utils", "x86_64", "2:4.9-8.el9", "2:4.9-9.el9", "requested"),
         new PackageChange("tzdata", "noarch", "2023c-1.el9", "2024a-1.el9", "requested")),
         result.changes().stream().sorted(Comparator.comparing(PackageChange::name)).toList());
     assertTrue(result.fixed().isEmpty() && result.stillVulnerable().isEmpty(), "no report, no vulnerabilities");
-    for (Pkg p : List.of(rpm("bash", "5.1.8-7.el9", "x86_64"), rpm("perl-IO", "1:1.43-470.el9", "x86_64"),
-        rpm("shadow-utils", "2:4.9-9.el9", "x86_64"), rpm("tzdata", "2024a-1.el9", "noarch"))) {
-      String file = p.files().keySet().iterator().next();
-      assertEquals(p.files().get(file), new String(layer.get(file), java.nio.charset.StandardCharsets.UTF_8));
+    for (RpmSpec p : List.of(pkg("bash", "5.1.8-7.el9", "x86_64"), pkg("perl-IO", "1:1.43-470.el9", "x86_64"),
+        pkg("shadow-utils", "2:4.9-9.el9", "x86_64"), pkg("tzdata", "2024a-1.el9", "noarch"))) {
+      assertEquals(ArchRepositories.text(p.name(), p.evr(), p.arch()), new String(layer.get(ArchRepositories.file(p.name())
+          .substring(1)), java.nio.charset.StandardCharsets.UTF_8), p.toString());
     }
     assertTrue(layer.keySet().stream().noneMatch(p -> p.startsWith("usr/share/glibc/") || p.startsWith("usr/share/libgcrypt/")
         || p.startsWith("usr/share/local-tool/")), "untouched packages' files stay in the base layer: " + layer.keySet());
@@ -95,8 +98,8 @@ class RpmUpdateAllTest {
   @Test
   void anImageWithNothingNewerIsUpToDate() throws Exception {
     OciLayout current = OciLayout.openOrCreate(work.resolve("current"));
-    FixtureImages.image(current, "9", "amd64", rpms.rootfs("amd64", FixtureRpms.ROCKY_9, List.of("baseos"),
-        rpm("libgcrypt", "1.10.0-10.el9", "x86_64"), rpm("glibc", "2.34-100.el9", "x86_64")));
+    FixtureRpmImages.rocky(repo, null, pkg("libgcrypt", "1.10.0-10.el9", "x86_64"), pkg("glibc", "2.34-100.el9", "x86_64"))
+        .repoFile(ArchRepositories.repoFile(repo, "baseos")).write(current, "9");
     PatchResult result = Patcher.create().patch(PatchRequest.builder(current, "9").target(current, "9-patched")
         .cacheDirectory(work.resolve("cache")).build());
 
@@ -105,9 +108,9 @@ class RpmUpdateAllTest {
   }
 
   /** kernel-core as RHEL's is: its files under a versioned path, installonly by its provide (dnf's installonlypkgs). */
-  static Pkg kernel(String release) {
-    return new Pkg("kernel-core", null, "5.14.0", release, "x86_64", Map.of("lib/modules/5.14.0-" + release
-        + ".x86_64/vmlinuz", "kernel 5.14.0-" + release + "\n"), List.of("Provides: installonlypkg(kernel)"));
+  static RpmSpec kernel(String release) {
+    return RpmSpec.rpm("kernel-core", "5.14.0", release).arch("x86_64").tag("Provides: installonlypkg(kernel)")
+        .file("/lib/modules/5.14.0-" + release + ".x86_64/vmlinuz", "kernel 5.14.0-" + release + "\n");
   }
 
   /**
@@ -120,13 +123,12 @@ class RpmUpdateAllTest {
       + " the interim Resolution upgrades kernel-core in place")
   void anInstallonlyKernelIsLeftAsItIs() throws Exception {
     // As RHEL's kernel-core says it is installonly: by this provide (dnf's installonlypkgs name it).
-    rpms.publish("kernels", kernel("427.el9"));
+    ArchRepositories.publish(repo, "kernels", kernel("427.el9"));
     OciLayout kernel = OciLayout.openOrCreate(work.resolve("kernel"));
-    Map<String, byte[]> files = rpms.rootfs("amd64", FixtureRpms.ROCKY_9, List.of("kernels"),
-        kernel("362.el9"));
+    FixtureRpmImages.rocky(repo, null, kernel("362.el9")).repoFile(ArchRepositories.repoFile(repo, "kernels"))
+        .write(kernel, "9");
     assertEquals(List.of("kernel-core-5.14.0-362.el9.x86_64", "kernel-core-5.14.0-427.el9.x86_64"),
-        rpms.dnfUpgrade(files, "9"), "dnf installs the new kernel beside the old one");
-    FixtureImages.image(kernel, "9", "amd64", files);
+        RpmJudges.dnfUpgrade(FixtureImages.topLayer(kernel, "9"), "9"), "dnf installs the new kernel beside the old one");
     PatchResult result = Patcher.create().patch(PatchRequest.builder(kernel, "9").dryRun(true)
         .cacheDirectory(work.resolve("cache")).build());
 
