@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Repositories laid out as the distributions' mirrors are, one directory per architecture
- * ({@code <repo>/x86_64/}, {@code <repo>/aarch64/}, noarch packages in each), so that one
+ * ({@code <repo>/x86_64/} with the i686 multilib packages, {@code <repo>/aarch64/}, noarch packages
+ * in each), so that one
  * {@code .repo} line with dnf's {@code $basearch} serves an image of either; and packages whose one
  * file says which package, version and architecture they are, so a child patched from the wrong
  * architecture's repository shows.
@@ -50,7 +51,8 @@ final class ArchRepositories {
     Map<String, List<RpmSpec>> byArch = new LinkedHashMap<>();
     for (RpmSpec p : packages) {
       for (String a : ARCHES) {
-        if (p.arch().equals(a) || p.arch().equals("noarch")) {
+        // i686 packages are served with x86_64's, for multilib, as RHEL's repositories do.
+        if (p.arch().equals(a) || p.arch().equals("noarch") || (p.arch().equals("i686") && a.equals("x86_64"))) {
           byArch.computeIfAbsent(a, k -> new ArrayList<>()).add(p);
         }
       }
