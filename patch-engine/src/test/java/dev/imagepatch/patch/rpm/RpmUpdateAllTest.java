@@ -119,8 +119,6 @@ class RpmUpdateAllTest {
    * fix, so update-all leaves them (dnf itself would add kernel-core 427 beside 362).
    */
   @Test
-  @org.junit.jupiter.api.Disabled("until RpmSession resolves with pkg-rpm's RpmResolver (installonly -> Skipped);"
-      + " the interim Resolution upgrades kernel-core in place")
   void anInstallonlyKernelIsLeftAsItIs() throws Exception {
     // As RHEL's kernel-core says it is installonly: by this provide (dnf's installonlypkgs name it).
     ArchRepositories.publish(repo, "kernels", kernel("427.el9"));
