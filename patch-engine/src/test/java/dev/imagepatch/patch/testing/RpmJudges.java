@@ -18,26 +18,28 @@ public final class RpmJudges {
   private RpmJudges() {}
 
   /**
-   * What the real {@code rpm -qa} says the SQLite database at {@code var/lib/rpm} of {@code files}
-   * holds: {@code name-[epoch:]version-release.arch}, sorted, {@code gpg-pubkey}s left out.
+   * What the real {@code rpm -qa} says the database at {@code var/lib/rpm} of {@code files} holds
+   * (SQLite, or Berkeley DB read with {@code _db_backend bdb_ro}): {@code name-[epoch:]version-release.arch},
+   * sorted, {@code gpg-pubkey}s left out.
    */
   public static List<String> rpmQueryAll(Map<String, byte[]> files) throws IOException {
     Judges.require("rpm");
     Path root = Files.createTempDirectory("judge-rpmdb-");
     try {
-      boolean any = false;
-      for (String name : List.of("rpmdb.sqlite", "rpmdb.sqlite-wal")) {
-        byte[] b = files.get("var/lib/rpm/" + name);
-        if (b != null) {
-          Files.createDirectories(root.resolve("var/lib/rpm"));
-          Files.write(root.resolve("var/lib/rpm").resolve(name), b);
-          any |= name.equals("rpmdb.sqlite");
+      Path dir = Files.createDirectories(root.resolve("var/lib/rpm"));
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        String name = f.getKey().startsWith("var/lib/rpm/") ? f.getKey().substring("var/lib/rpm/".length()) : null;
+        if (name != null && !name.contains("/") && !name.startsWith(".wh.")) {
+          Files.write(dir.resolve(name), f.getValue());
         }
       }
-      if (!any) {
-        throw new IOException("no var/lib/rpm/rpmdb.sqlite among " + files.keySet());
+      if (Files.exists(dir.resolve("rpmdb.sqlite"))) {
+        return queryAll(root, "sqlite");
       }
-      return queryAll(root);
+      if (Files.exists(dir.resolve("Packages"))) {
+        return queryAll(root, "bdb_ro");
+      }
+      throw new IOException("no rpm database under var/lib/rpm among " + files.keySet());
     } finally {
       FixtureRpmImages.delete(root);
     }
@@ -77,7 +79,7 @@ public final class RpmJudges {
       if (p.waitFor() != 0) {
         throw new IOException(String.join(" ", cmd) + " failed: " + out);
       }
-      return queryAll(root);
+      return queryAll(root, "sqlite");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);
@@ -86,9 +88,9 @@ public final class RpmJudges {
     }
   }
 
-  private static List<String> queryAll(Path root) throws IOException {
+  private static List<String> queryAll(Path root, String backend) throws IOException {
     List<String> cmd = List.of("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm", "--define",
-        "_db_backend sqlite", "-qa", "--qf", "%{NAME}-%{EVR}.%{ARCH}\\n");
+        "_db_backend " + backend, "-qa", "--qf", "%{NAME}-%{EVR}.%{ARCH}\\n");
     String out = new String(FixtureRpmRepository.run(cmd, null), StandardCharsets.UTF_8);
     return out.lines().filter(l -> !l.isBlank() && !l.startsWith("gpg-pubkey-")).sorted().toList();
   }
