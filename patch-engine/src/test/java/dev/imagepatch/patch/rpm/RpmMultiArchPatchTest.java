@@ -123,4 +123,32 @@ class RpmMultiArchPatchTest {
           p.changes().stream().sorted(java.util.Comparator.comparing(PackageChange::name)).toList());
     }
   }
+
+  /**
+   * The arm64 report asks for a fix no repository has: that platform fails naming itself, the
+   * package, the candidates seen and the vulnerability, and nothing is written; with
+   * ignore-errors it passes through unpatched while amd64 is patched.
+   */
+  @Test
+  void aFixNoRepositoryHasFailsItsPlatformUnlessErrorsAreIgnored() throws Exception {
+    Report unfixable = FixtureReports.trivy("rocky", "9.3", "arm64", finding("CVE-2024-50602", "expat", "2.5.0-1.el9",
+        "2.5.0-3.el9"));
+    OciLayout target = OciLayout.openOrCreate(work.resolve("failing"));
+    dev.imagepatch.patch.PatchException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.imagepatch.patch.PatchException.class, () -> Patcher.create().patch(PatchRequest.builder(source, "9")
+            .target(target, "9-patched").report(report("amd64")).report(unfixable).cacheDirectory(work.resolve("cache"))
+            .build()));
+    for (String part : List.of("linux/arm64", "expat", "2.5.0-3.el9", "2.5.0-2.el9", "CVE-2024-50602")) {
+      assertTrue(e.getMessage().contains(part), part + " in: " + e.getMessage());
+    }
+    assertEquals(List.of(), target.index().manifests(), "no tag written");
+
+    PatchResult ignored = Patcher.create().patch(PatchRequest.builder(source, "9").target(target, "9-patched")
+        .report(report("amd64")).report(unfixable).ignoreErrors(true).cacheDirectory(work.resolve("cache")).build());
+    List<Descriptor> after = ((Index) target.fetchManifest("9-patched")).manifests();
+    assertNotEquals(index.manifests().get(0).digest(), after.get(0).digest(), "amd64 patched");
+    assertEquals(index.manifests().get(1), after.get(1), "the failed arm64 passes through");
+    assertTrue(ignored.passedThrough().stream().anyMatch(p -> p.contains("linux/arm64")
+        && p.endsWith("(failed, left unpatched)")), ignored.passedThrough().toString());
+  }
 }
