@@ -110,17 +110,24 @@ class RpmMultiArchPatchTest {
             .map(s -> s.get("@id").asText()).toList());
   }
 
+  /** Update-all, each child judged by the real dnf upgrade of its own architecture ({@code --forcearch}). */
   @Test
-  void withoutAReportEachChildUpdatesEverythingItsRepositoriesHaveNewer() throws Exception {
-    PatchResult result = Patcher.create().patch(PatchRequest.builder(source, "9").dryRun(true)
+  void withoutAReportEachChildUpdatesAsDnfDoesForItsArchitecture() throws Exception {
+    OciLayout target = OciLayout.openOrCreate(work.resolve("update-all"));
+    PatchResult result = Patcher.create().patch(PatchRequest.builder(source, "9").target(target, "9-all")
         .cacheDirectory(work.resolve("cache")).build());
 
     assertEquals(ARCHES, result.platforms().stream().map(p -> p.platform().orElseThrow()).toList());
-    for (PatchResult p : result.platforms()) {
-      String rpmArch = rpmArch(p.platform().orElseThrow());
+    Index patched = (Index) target.fetchManifest("9-all");
+    for (int i = 0; i < ARCHES.size(); i++) {
+      String rpmArch = rpmArch(ARCHES.get(i));
+      PatchResult p = result.platforms().get(i);
       assertEquals(List.of(new PackageChange("expat", rpmArch, "2.5.0-1.el9", "2.5.0-2.el9", "requested"),
           new PackageChange("tzdata", "noarch", "2023c-1.el9", "2024a-1.el9", "requested")),
           p.changes().stream().sorted(java.util.Comparator.comparing(PackageChange::name)).toList());
+      Map<String, byte[]> base = FixtureImages.topLayer(source, index.manifests().get(i).digest().toString());
+      assertEquals(RpmJudges.dnfUpgradeFor(rpmArch, base, "9"), RpmJudges.rpmQueryAll(FixtureImages.topLayer(target,
+          patched.manifests().get(i).digest().toString())), ARCHES.get(i));
     }
   }
 

@@ -49,11 +49,22 @@ public final class RpmJudges {
    * The judge of resolution: the real {@code dnf --installroot R upgrade [names]} (database only,
    * no scripts) on an image whose files are {@code files}; returns what {@code rpm -qa} then lists
    * ({@code name-[epoch:]version-release.arch}, sorted). dnf reads the image's own
-   * {@code /etc/yum.repos.d}, its {@code $basearch} is this machine's (the image must be of its
-   * architecture), and it checks no signatures ({@code --nogpgcheck}: its {@code gpgkey=file://}
+   * {@code /etc/yum.repos.d}, its {@code $basearch} is this machine's (see {@link #dnfUpgradeFor}
+   * for another architecture's image), and it checks no signatures ({@code --nogpgcheck}: its {@code gpgkey=file://}
    * paths would be read from this machine, and signatures are not what it judges here).
    */
   public static List<String> dnfUpgrade(Map<String, byte[]> files, String releasever, String... names)
+      throws IOException {
+    return dnfUpgrade(files, releasever, null, names);
+  }
+
+  /** The same for an image of {@code arch} (rpm's name; dnf's {@code --forcearch}), null: this machine's. */
+  public static List<String> dnfUpgradeFor(String arch, Map<String, byte[]> files, String releasever, String... names)
+      throws IOException {
+    return dnfUpgrade(files, releasever, arch, names);
+  }
+
+  private static List<String> dnfUpgrade(Map<String, byte[]> files, String releasever, String arch, String[] names)
       throws IOException {
     Judges.require("dnf");
     Judges.require("rpm");
@@ -71,6 +82,9 @@ public final class RpmJudges {
       List<String> cmd = new ArrayList<>(List.of("dnf", "--installroot", root.toString(), "--releasever", releasever,
           "-y", "-q", "--nogpgcheck", "--setopt=tsflags=justdb,noscripts,notriggers", "--setopt=install_weak_deps=0",
           "--setopt=cachedir=" + work.resolve("cache"), "upgrade"));
+      if (arch != null) {
+        cmd.addAll(1, List.of("--forcearch", arch));
+      }
       cmd.addAll(List.of(names));
       ProcessBuilder b = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
       b.environment().put("HOME", home.toString());
