@@ -23,16 +23,18 @@ import java.util.Set;
  *
  * <p>Scanners apply the document with go-vex's {@code PurlMatches}: type, namespace, name and
  * version must equal those of the purl the scanner gives the package, and every qualifier of ours
- * must be among its qualifiers with the same value. rpm subcomponents are therefore written
+ * must be among its qualifiers with the same value. So no subcomponent has a {@code distro}
+ * qualifier: the scanners write the OS version they saw ({@code debian-10.1}, apk's {@code 3.10.2}
+ * for Trivy; {@code alpine-3.10.2} for syft), which the document cannot know, and a different one
+ * would make the statement apply to nothing (Copa writes none either). rpm subcomponents are written
  * {@code pkg:rpm/<vendor>/<name>@<version>-<release>?arch=<arch>&epoch=<epoch>} as the purl spec's
  * rpm type has it: the epoch is a qualifier, not part of the version, and is written only when it
  * is not 0 (Trivy leaves out an epoch of 0, syft writes any epoch the header has, so a 0 written
- * here would match only syft's). No {@code distro} qualifier: Trivy writes {@code rocky-8.5} where
- * the scan saw {@code 8.5}, syft the os-release {@code ID-VERSION_ID}, and neither is known
- * here exactly. The vendor is Trivy's family name ({@code rocky}, {@code alma}, {@code amazon},
- * {@code oracle}, {@code cbl-mariner}, ...); where syft's namespace (the os-release ID, with
- * {@code rhel} written {@code redhat}) differs ({@code almalinux}, {@code amzn}, {@code ol},
- * {@code mariner}), the package is listed under both, so the document applies with either scanner.
+ * here would match only syft's). The rpm vendor is Trivy's family name ({@code rocky},
+ * {@code alma}, {@code amazon}, {@code oracle}, {@code cbl-mariner}, ...); where syft's namespace
+ * (the os-release ID, with {@code rhel} written {@code redhat}) differs ({@code almalinux},
+ * {@code amzn}, {@code ol}, {@code mariner}), the package is listed under both, so the document
+ * applies with either scanner.
  * Architectures are the packages' own ({@code x86_64}, {@code noarch}); a multilib pair is listed
  * once per architecture.
  */
@@ -46,7 +48,7 @@ public final class OpenVex {
    * The document for {@code result} (and its platforms, for an index), or null when nothing was fixed.
    *
    * @param image the patched image (its repository names the product)
-   * @param distro e.g. {@code debian-12}, for the package URLs' qualifiers (null: none)
+   * @param distro e.g. {@code debian-12}, whose family names the package URLs' namespace (null: none)
    */
   public static ObjectNode of(PatchResult result, ImageReference image, String distro, String author, Instant now) {
     Map<String, Set<String>> componentsByVulnerability = new LinkedHashMap<>();
@@ -129,9 +131,6 @@ public final class OpenVex {
     List<String> qualifiers = new ArrayList<>();
     if (arch != null) {
       qualifiers.add("arch=" + enc(arch));
-    }
-    if (distro != null) {
-      qualifiers.add("distro=" + enc(distro));
     }
     return "pkg:" + type + "/" + namespace + enc(name) + "@" + enc(version)
         + (qualifiers.isEmpty() ? "" : "?" + String.join("&", qualifiers));
