@@ -13,7 +13,9 @@ import java.util.Set;
 
 /**
  * Grype's JSON report ({@code grype -o json}): {@code matches[]} with the vulnerability and the
- * matched artifact, {@code distro} and {@code source}. Streamed one match at a time.
+ * matched artifact, {@code distro} and {@code source}. Streamed one match at a time. An rpm's
+ * architecture is its purl's {@code arch} qualifier; its epochs are read as Grype compares them
+ * ({@link RpmEpochs}).
  */
 public final class GrypeFormat implements ReportFormat {
   /** Artifact types of OS packages; every other type is a language package. */
@@ -90,16 +92,25 @@ public final class GrypeFormat implements ReportFormat {
     if (pkg == null) {
       throw new ReportException(source + ": " + path + ".artifact.name is missing (" + id + ")");
     }
-    List<String> fixed = new ArrayList<>();
-    vuln.path("fix").path("versions").forEach(v -> {
-      if (!v.asText().isBlank()) {
-        fixed.add(v.asText().strip());
-      }
-    });
     String type = JsonReports.text(artifact, "type");
+    String purl = JsonReports.text(artifact, "purl");
+    String installed = JsonReports.text(artifact, "version");
+    boolean rpm = "rpm".equals(type);
+    if (rpm) {
+      // syft puts the epoch in the version; an SBOM-fed scan may carry it only in metadata or the purl.
+      String epoch = JsonReports.text(artifact.path("metadata"), "epoch");
+      installed = RpmEpochs.installed(installed, epoch != null ? epoch : PackageUrls.qualifiers(purl).get("epoch"));
+    }
+    List<String> fixed = new ArrayList<>();
+    for (JsonNode v : vuln.path("fix").path("versions")) {
+      if (!v.asText().isBlank()) {
+        String f = v.asText().strip();
+        fixed.add(rpm ? RpmEpochs.grypeFixed(installed, f) : f);
+      }
+    }
     JsonNode upstream = artifact.path("upstreams").path(0);
-    return new Vulnerability(id, pkg, JsonReports.text(upstream, "name"), JsonReports.text(artifact, "version"), fixed,
-        JsonReports.text(vuln.path("fix"), "state"), JsonReports.text(vuln, "severity"),
-        JsonReports.text(artifact, "purl"), type != null && OS_TYPES.contains(type), type, null);
+    return new Vulnerability(id, pkg, JsonReports.text(upstream, "name"), installed, fixed,
+        JsonReports.text(vuln.path("fix"), "state"), JsonReports.text(vuln, "severity"), purl,
+        type != null && OS_TYPES.contains(type), type, null, PackageUrls.architecture(purl));
   }
 }

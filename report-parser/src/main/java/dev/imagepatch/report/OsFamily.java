@@ -10,7 +10,9 @@ import java.util.Optional;
  * The operating systems scanners name (every family Trivy emits), each with the package manager
  * that patches it, or none for the few images no package manager maintains (Bottlerocket, CoreOS,
  * ActiveState, CleanStart). Names are Trivy's ({@code Metadata.OS.Family}); Trivy's older
- * spellings and Grype's are accepted as aliases.
+ * spellings, Grype's ({@code distro.name}: {@code redhat}, {@code rockylinux}, {@code almalinux},
+ * {@code amazonlinux}, {@code oraclelinux}, {@code mariner}, ...) and the os-release IDs Grype
+ * falls back to ({@code rhel}, {@code amzn}, {@code ol}, ...) are accepted as aliases.
  */
 public enum OsFamily {
   DEBIAN(PackageManager.DPKG, "debian", "debian gnu/linux"),
@@ -34,7 +36,7 @@ public enum OsFamily {
   SLES(PackageManager.RPM, "sles", "suse linux enterprise server"),
   SLE_MICRO(PackageManager.RPM, "slem", "suse linux enterprise micro", "sle-micro"),
   OPENSUSE(PackageManager.RPM, "opensuse"),
-  OPENSUSE_LEAP(PackageManager.RPM, "opensuse-leap", "opensuse.leap"),
+  OPENSUSE_LEAP(PackageManager.RPM, "opensuse-leap", "opensuse.leap", "opensuseleap"),
   OPENSUSE_TUMBLEWEED(PackageManager.RPM, "opensuse-tumbleweed", "opensuse.tumbleweed"),
   BOTTLEROCKET(null, "bottlerocket"),
   COREOS(null, "coreos"),

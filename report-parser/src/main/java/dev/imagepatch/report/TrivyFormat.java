@@ -147,8 +147,14 @@ public final class TrivyFormat implements ReportFormat {
     if (pkg == null) {
       throw new ReportException(source + ": " + path + ".PkgName is missing (" + id + ")");
     }
-    return new Vulnerability(id, pkg, JsonReports.text(v, "SrcName"), JsonReports.text(v, "InstalledVersion"),
+    String purl = JsonReports.text(v, "PURL");
+    String installed = JsonReports.text(v, "InstalledVersion");
+    if (purl != null && purl.startsWith("pkg:rpm/")) {
+      // Trivy writes a non-zero epoch into InstalledVersion; the purl's qualifier covers a report that did not.
+      installed = RpmEpochs.installed(installed, PackageUrls.qualifiers(purl).get("epoch"));
+    }
+    return new Vulnerability(id, pkg, JsonReports.text(v, "SrcName"), installed,
         Vulnerability.splitFixedVersions(JsonReports.text(v, "FixedVersion")), JsonReports.text(v, "Status"),
-        JsonReports.text(v, "Severity"), JsonReports.text(v, "PURL"), os, type, target);
+        JsonReports.text(v, "Severity"), purl, os, type, target, PackageUrls.architecture(purl));
   }
 }

@@ -19,13 +19,33 @@ import java.util.TreeMap;
  *
  * <p>A finding may list several fixed versions (one per release stream); the one that applies is
  * the lowest listed version above the installed one. The target of a package is the highest of
- * those over its findings, by the package manager's own version order.
+ * those over its findings, by the package manager's own version order (for rpm, {@code RpmVersion}:
+ * epoch first, so {@code 1:1.0-1} is above {@code 2.0-1}). A package listed for two architectures
+ * at two versions (an rpm multilib pair) is one update from the lowest of them.
  */
 public final class UpdatePlan {
 
-  /** One package to upgrade. */
+  /**
+   * One package to upgrade.
+   *
+   * @param installedVersion the installed version (the lowest, when the report lists the package
+   *     installed for two architectures at two versions, as rpm allows for multilib i686 beside x86_64)
+   * @param architectures the package's architectures the findings name ({@code x86_64}, {@code noarch},
+   *     both of a multilib pair), sorted; empty when the report states none
+   */
   public record PackageUpdate(String name, String sourceName, String installedVersion, String targetVersion,
-      List<String> vulnerabilities) {}
+      List<String> vulnerabilities, List<String> architectures) {
+    public PackageUpdate {
+      vulnerabilities = List.copyOf(vulnerabilities);
+      architectures = List.copyOf(architectures);
+    }
+
+    /** An update whose architectures the report does not state. */
+    public PackageUpdate(String name, String sourceName, String installedVersion, String targetVersion,
+        List<String> vulnerabilities) {
+      this(name, sourceName, installedVersion, targetVersion, vulnerabilities, List.of());
+    }
+  }
 
   /** A package with findings no released version fixes. */
   public record NoFix(String name, String installedVersion, List<String> vulnerabilities) {}
@@ -89,23 +109,36 @@ public final class UpdatePlan {
 
   private static void plan(String name, List<Vulnerability> findings, VersionOrder order, List<PackageUpdate> updates,
       List<NoFix> noFix, List<String> alreadyFixed) throws PlanException {
-    String installed = findings.get(0).installedVersion();
-    if (installed == null) {
-      throw new PlanException(name + ": no installed version in the report (" + findings.get(0).id() + ")");
+    Map<String, String> installedByArch = new TreeMap<>();
+    String installed = null;
+    for (Vulnerability v : findings) {
+      String version = v.installedVersion();
+      if (version == null) {
+        throw new PlanException(name + ": no installed version in the report (" + v.id() + ")");
+      }
+      check(order, version, name, "installed version");
+      String arch = v.architecture() == null ? "" : v.architecture();
+      String seen = installedByArch.putIfAbsent(arch, version);
+      if (seen != null && order.compare(seen, version) != 0) {
+        throw new PlanException(name + ": installed at two versions in the report, " + seen + " and " + version
+            + (arch.isEmpty() ? "" : " (both " + arch + ")"));
+      }
+      if (installed == null || order.compare(version, installed) < 0) {
+        installed = version;
+      }
     }
-    check(order, installed, name, "installed version");
+    if (installedByArch.size() > 1 && installedByArch.containsKey("")) {
+      // One finding names no architecture: it cannot be told apart from the others.
+      List<String> versions = installedByArch.values().stream().distinct().toList();
+      if (versions.size() > 1) {
+        throw new PlanException(name + ": installed at two versions in the report, " + String.join(" and ", versions));
+      }
+    }
     String target = null;
     String source = null;
     Set<String> fixedIds = new LinkedHashSet<>();
     Set<String> unfixedIds = new LinkedHashSet<>();
     for (Vulnerability v : findings) {
-      if (v.installedVersion() != null && !v.installedVersion().equals(installed)) {
-        check(order, v.installedVersion(), name, "installed version");
-        if (order.compare(v.installedVersion(), installed) != 0) {
-          throw new PlanException(name + ": installed at two versions in the report, " + installed + " and "
-              + v.installedVersion());
-        }
-      }
       if (source == null) {
         source = v.sourceName();
       }
@@ -113,9 +146,12 @@ public final class UpdatePlan {
         unfixedIds.add(v.id());
         continue;
       }
-      Optional<String> fix = applicableFix(v, installed, order, name);
+      // Each finding's fix is judged against its own installed version (a multilib pair may differ).
+      Optional<String> fix = applicableFix(v, v.installedVersion(), order, name);
       if (fix.isEmpty()) {
-        alreadyFixed.add(v.id() + " (" + name + ")");
+        if (!alreadyFixed.contains(v.id() + " (" + name + ")")) {
+          alreadyFixed.add(v.id() + " (" + name + ")");
+        }
         continue;
       }
       fixedIds.add(v.id());
@@ -124,7 +160,8 @@ public final class UpdatePlan {
       }
     }
     if (target != null) {
-      updates.add(new PackageUpdate(name, source, installed, target, List.copyOf(fixedIds)));
+      List<String> arches = installedByArch.keySet().stream().filter(a -> !a.isEmpty()).toList();
+      updates.add(new PackageUpdate(name, source, installed, target, List.copyOf(fixedIds), arches));
     }
     if (!unfixedIds.isEmpty()) {
       noFix.add(new NoFix(name, installed, List.copyOf(unfixedIds)));

@@ -102,8 +102,10 @@ class ReportsTest {
     assertEquals(4, r.osVulnerabilities().size());
     assertEquals(PackageManager.APK, plan.packageManager().orElseThrow());
     assertEquals(List.of(
-        new PackageUpdate("libcrypto1.1", null, "1.1.1c-r0", "1.1.1d-r2", List.of("CVE-2019-1549", "CVE-2019-1551")),
-        new PackageUpdate("libssl1.1", null, "1.1.1c-r0", "1.1.1d-r2", List.of("CVE-2019-1549", "CVE-2019-1551"))),
+        new PackageUpdate("libcrypto1.1", null, "1.1.1c-r0", "1.1.1d-r2", List.of("CVE-2019-1549", "CVE-2019-1551"),
+            List.of("x86_64")),
+        new PackageUpdate("libssl1.1", null, "1.1.1c-r0", "1.1.1d-r2", List.of("CVE-2019-1549", "CVE-2019-1551"),
+            List.of("x86_64"))),
         plan.updates());
     assertEquals("pkg:apk/alpine/libcrypto1.1@1.1.1c-r0?arch=x86_64&distro=3.10.2", r.vulnerabilities().get(0).purl());
   }
@@ -113,7 +115,7 @@ class ReportsTest {
     UpdatePlan plan = plan("trivy-rockylinux-8.json");
     assertEquals(OsFamily.ROCKY, plan.report().osFamily().orElseThrow());
     assertEquals(List.of(new PackageUpdate("openssl-libs", null, "1:1.1.1k-4.el8", "1:1.1.1k-5.el8_5",
-        List.of("CVE-2021-3712"))), plan.updates());
+        List.of("CVE-2021-3712"), List.of("x86_64"))), plan.updates());
     assertTrue(plan.report().vulnerabilities().get(0).purl().contains("&epoch=1"));
   }
 
@@ -122,8 +124,8 @@ class ReportsTest {
     UpdatePlan plan = plan("trivy-distroless-base.json");
     assertEquals("9.9", plan.report().osVersion().orElseThrow());
     assertEquals(List.of(
-        new PackageUpdate("libssl1.1", null, "1.1.0k-1~deb9u1", "1.1.0l-1~deb9u1", List.of("CVE-2019-1563")),
-        new PackageUpdate("openssl", null, "1.1.0k-1~deb9u1", "1.1.0l-1~deb9u1", List.of("CVE-2019-1563"))),
+        new PackageUpdate("libssl1.1", null, "1.1.0k-1~deb9u1", "1.1.0l-1~deb9u1", List.of("CVE-2019-1563"), List.of("amd64")),
+        new PackageUpdate("openssl", null, "1.1.0k-1~deb9u1", "1.1.0l-1~deb9u1", List.of("CVE-2019-1563"), List.of("amd64"))),
         plan.updates());
     assertEquals(List.of(new NoFix("libssl1.1", "1.1.0k-1~deb9u1", List.of("CVE-2019-1551")),
         new NoFix("openssl", "1.1.0k-1~deb9u1", List.of("CVE-2019-1551"))), plan.noFix());
@@ -133,7 +135,7 @@ class ReportsTest {
   void debianBusterHasANoFixEntry() throws Exception {
     UpdatePlan plan = plan("trivy-debian-buster.json");
     assertEquals(List.of(new NoFix("bash", "5.0-4", List.of("CVE-2019-18276"))), plan.noFix());
-    assertEquals(List.of(new PackageUpdate("libidn2-0", null, "2.0.5-1", "2.0.5-1+deb10u1", List.of("CVE-2019-18224"))),
+    assertEquals(List.of(new PackageUpdate("libidn2-0", null, "2.0.5-1", "2.0.5-1+deb10u1", List.of("CVE-2019-18224"), List.of("amd64"))),
         plan.updates());
     assertEquals("affected", plan.report().vulnerabilities().get(0).status());
   }
@@ -146,7 +148,7 @@ class ReportsTest {
     assertTrue(ubuntu.updates().stream().allMatch(u -> u.targetVersion().equals("1.44.1-1ubuntu1.2")));
     UpdatePlan mariner = plan("trivy-mariner-1.0.json");
     assertEquals(PackageManager.RPM, mariner.packageManager().orElseThrow());
-    assertEquals(List.of(new PackageUpdate("vim", null, "8.2.4081-1.cm1", "8.2.4082-1.cm1", List.of("CVE-2022-0158"))),
+    assertEquals(List.of(new PackageUpdate("vim", null, "8.2.4081-1.cm1", "8.2.4082-1.cm1", List.of("CVE-2022-0158"), List.of("x86_64"))),
         mariner.updates());
     assertEquals(List.of(new NoFix("vim", "8.2.4081-1.cm1", List.of("CVE-2022-0261"))), mariner.noFix());
   }
@@ -174,8 +176,9 @@ class ReportsTest {
     assertEquals(OsFamily.CENTOS, r.osFamily().orElseThrow());
     assertEquals("8.0", r.osVersion().orElseThrow());
     assertEquals(2, r.osVulnerabilities().size());
-    // Three release streams are listed; the lowest above the installed version applies.
-    assertEquals(List.of(new PackageUpdate("package-1", null, "1.1.1", "1.2.1", List.of("CVE-1999-0001"))),
+    // Three release streams are listed; the lowest above the installed version applies. The epoch
+    // the rpm's metadata states (2) is the installed version's, and Grype's epoch-less fixes take it.
+    assertEquals(List.of(new PackageUpdate("package-1", null, "2:1.1.1", "2:1.2.1", List.of("CVE-1999-0001"))),
         plan.updates());
     assertEquals(List.of(new NoFix("package-2", "2.2.2", List.of("CVE-1999-0002"))), plan.noFix());
     assertEquals("pkg:deb/package-2@2.2.2", r.vulnerabilities().get(1).purl());

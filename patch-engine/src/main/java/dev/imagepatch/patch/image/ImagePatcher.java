@@ -215,7 +215,7 @@ final class ImagePatcher {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", which the "
           + found.get(0).describe() + " does not patch");
     }
-    if (os != null && !release.isEmpty() && !release.is(os.id()) && !sameLineage(os.id(), release.id())) {
+    if (os != null && !release.isEmpty() && !release.is(os.id()) && !sameOs(os, release.id())) {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", but the image is "
           + release.id() + " (" + release.prettyName() + ")");
     }
@@ -228,12 +228,22 @@ final class ImagePatcher {
   }
 
   /**
-   * Chainguard's images are built from Wolfi's packages, and scanners name either for the other's
-   * images (an image's os-release may say {@code wolfi} where Grype says {@code chainguard}).
+   * Whether the image's os-release {@code ID} is the report's OS under another name: scanners name
+   * the family (Trivy {@code redhat}, {@code alma}, {@code amazon}, {@code oracle}, {@code cbl-mariner};
+   * Grype {@code rockylinux}, {@code amazonlinux}, ...) where os-release says {@code rhel},
+   * {@code almalinux}, {@code amzn}, {@code ol}, {@code mariner}. Or of its lineage: Chainguard's
+   * images are built from Wolfi's packages and either name is used for the other's images; Azure
+   * Linux 3 is CBL-Mariner renamed; CentOS Stream says {@code centos} in os-release.
    */
-  private static boolean sameLineage(String reportOs, String imageOs) {
-    java.util.Set<String> wolfi = java.util.Set.of("wolfi", "chainguard");
-    return wolfi.contains(reportOs) && wolfi.contains(imageOs);
+  private static boolean sameOs(OsFamily reportOs, String imageId) {
+    OsFamily image = OsFamily.fromName(imageId).orElse(null);
+    if (image == null) {
+      return false;
+    }
+    List<java.util.Set<OsFamily>> lineages = List.of(java.util.Set.of(OsFamily.WOLFI, OsFamily.CHAINGUARD),
+        java.util.Set.of(OsFamily.CBL_MARINER, OsFamily.AZURELINUX), java.util.Set.of(OsFamily.CENTOS,
+            OsFamily.CENTOS_STREAM));
+    return image == reportOs || lineages.stream().anyMatch(l -> l.contains(image) && l.contains(reportOs));
   }
 
   /** The pushed patch layer alone, read back from the target (or from the local blob for a target not readable). */

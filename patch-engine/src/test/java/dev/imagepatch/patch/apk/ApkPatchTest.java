@@ -307,7 +307,7 @@ class ApkPatchTest {
         "imagepatch", Instant.parse("2026-01-01T00:00:00Z"));
     JsonNode statement = doc.get("statements").get(0);
     assertEquals(CVE, statement.at("/vulnerability/name").asText());
-    assertEquals("pkg:apk/alpine/hello@1.0-r1?arch=x86_64&distro=alpine-3.20",
+    assertEquals("pkg:apk/alpine/hello@1.0-r1?arch=x86_64",
         statement.at("/products/0/subcomponents/0/@id").asText());
   }
 

@@ -72,8 +72,15 @@ final class FixtureOs {
 
   /** A fixtureos image of {@code goArch} with {@code installed}, naming {@code repo}; tagged {@code tag} (null: untagged). */
   static Descriptor image(OciLayout layout, String tag, String goArch, Path repo, Pkg... installed) throws IOException {
+    return image(layout, tag, "PRETTY_NAME=\"Fixture OS 1\"\nID=fixtureos\nID_LIKE=fedora\nVERSION_ID=1\n", goArch, repo,
+        installed);
+  }
+
+  /** The same with its own {@code /etc/os-release} (fixtureos must be its ID or among its ID_LIKE). */
+  static Descriptor image(OciLayout layout, String tag, String osRelease, String goArch, Path repo, Pkg... installed)
+      throws IOException {
     Map<String, byte[]> files = new TreeMap<>();
-    files.put("etc/os-release", utf8("PRETTY_NAME=\"Fixture OS 1\"\nID=fixtureos\nID_LIKE=fedora\nVERSION_ID=1\n"));
+    files.put("etc/os-release", utf8(osRelease));
     files.put(FixtureBackend.REPOSITORY, utf8(repo.toUri() + "\n"));
     StringBuilder database = new StringBuilder();
     for (Pkg p : installed) {

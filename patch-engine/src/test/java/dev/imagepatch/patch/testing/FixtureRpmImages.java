@@ -52,6 +52,7 @@ public final class FixtureRpmImages {
     private String osRelease = "NAME=\"Rocky Linux\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.4\"\n"
         + "PRETTY_NAME=\"Rocky Linux 9.4 (Blue Onyx)\"\n";
     private String repoFile;
+    private String platform = "amd64";
     private final Map<String, byte[]> extra = new TreeMap<>();
     private final List<String> removed = new ArrayList<>();
     private Path keepRoot;
@@ -60,6 +61,12 @@ public final class FixtureRpmImages {
       this.repo = repo;
       this.repoPath = repoPath;
       this.installed = installed;
+    }
+
+    /** The image's architecture, as OCI names it ({@code amd64} by default, {@code arm64}, ...). */
+    public Spec platform(String goArch) {
+      this.platform = goArch;
+      return this;
     }
 
     public Spec db(Db kind) {
@@ -108,7 +115,7 @@ public final class FixtureRpmImages {
       try {
         install(root);
         LayerBuilder layer = tree(root);
-        return FixtureImages.image(layout, tag, "amd64", layer);
+        return FixtureImages.image(layout, tag, platform, layer);
       } finally {
         if (keepRoot == null) {
           delete(root);
@@ -118,7 +125,8 @@ public final class FixtureRpmImages {
 
     private void install(Path root) throws IOException {
       List<String> cmd = new ArrayList<>(List.of("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm",
-          "--define", "_db_backend sqlite", "-i", "--nodeps", "--noscripts", "--notriggers", "--nosignature"));
+          "--define", "_db_backend sqlite", "-i", "--nodeps", "--noscripts", "--notriggers", "--nosignature",
+          "--ignorearch"));
       for (RpmSpec p : installed) {
         cmd.add(repo.build(p).toString());
       }
