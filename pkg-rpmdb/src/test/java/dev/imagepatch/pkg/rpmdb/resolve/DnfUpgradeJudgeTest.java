@@ -243,43 +243,6 @@ class DnfUpgradeJudgeTest {
     assertEquals(Set.of("FAIL"), judge(plainRoot, List.of("no-such-package")));
   }
 
-  /**
-   * Every installed name upgraded alone, both ways; the disagreements listed (a few minutes: run with
-   * {@code -Dimagepatch.dnfSweep=true}; {@code -Dimagepatch.dnfSweepDb=vectors/rpm/rpmdb/sqlite/...}
-   * sweeps another database of ../shared instead of the Mariner one with nginx-filesystem).
-   */
-  @Test
-  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "imagepatch.dnfSweep", matches = "true")
-  void sweep() throws Exception {
-    Path root = plainRoot;
-    List<RpmSolvable> set = installed;
-    String other = System.getProperty("imagepatch.dnfSweepDb");
-    if (other != null) {
-      root = tmp.resolve("sweep-root");
-      Path db = Files.createDirectories(root.resolve("var/lib/rpm"));
-      Files.copy(SharedData.path(other + "/rpmdb.sqlite"), db.resolve("rpmdb.sqlite"));
-      db.resolve("rpmdb.sqlite").toFile().setWritable(true);
-      set = CentosStream9.installed(db);
-    }
-    List<String> disagreements = new ArrayList<>();
-    Set<String> names = new TreeSet<>();
-    set.forEach(s -> names.add(s.name()));
-    names.remove("gpg-pubkey");
-    for (String name : names) {
-      Set<String> dnf = dnf(root, List.of(name));
-      Set<String> ours = ours(set, Map.of(), List.of(name));
-      System.out.println(name + ": " + (dnf.equals(ours) ? "same " : "DIFFERENT ") + dnf.size() + " " + dnf);
-      if (!dnf.equals(ours)) {
-        Set<String> onlyDnf = new TreeSet<>(dnf);
-        onlyDnf.removeAll(ours);
-        Set<String> onlyOurs = new TreeSet<>(ours);
-        onlyOurs.removeAll(dnf);
-        disagreements.add(name + ": only dnf " + onlyDnf + ", only ours " + onlyOurs);
-      }
-    }
-    assertEquals(List.of(), disagreements);
-  }
-
   /** Runs both; asserts they agree; returns dnf's transaction. */
   static Set<String> judge(Path root, List<String> names) throws Exception {
     Set<String> dnf = dnf(root, names);
