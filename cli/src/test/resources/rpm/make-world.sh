@@ -45,7 +45,14 @@ done
 for s in glibc libtasn1 p11-kit ca-certificates acme zlib; do
   build updates "$s" --define "updates 1"
 done
-rpmsign --addsign "$good"/*/x86_64/os/Packages/*.rpm >/dev/null
+# Azure Linux: newer versions of two packages of the distroless manifest vector.
+azure="$out/www/good/azurelinux/2.0/x86_64"
+for p in glibc:glibc:2.35:3.cm2 openssl-libs:openssl:1.1.1k:16.cm2; do
+  IFS=: read -r pkg src ver rel <<<"$p"
+  rpmbuild -bb --quiet --define "_rpmdir $azure/Packages" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
+    --define "pkg $pkg" --define "src $src" --define "ver $ver" --define "rel $rel" "$here/specs/azurelinux.spec" >/dev/null
+done
+rpmsign --addsign "$good"/*/x86_64/os/Packages/*.rpm "$azure"/Packages/*.rpm >/dev/null
 
 repo() { # dir
   createrepo_c -q --simple-md-filenames --no-database "$1" >/dev/null
@@ -55,6 +62,7 @@ repo() { # dir
 for stage in baseos updates; do
   repo "$good/$stage/x86_64/os"
 done
+repo "$azure"
 
 # A package whose header no longer matches its signature (one byte of its Summary changed), with the
 # repository's checksums recomputed so only the signature can tell.

@@ -1,0 +1,215 @@
+package dev.imagepatch.cli.e2e;
+
+import static dev.imagepatch.cli.e2e.RpmFixtures.CREATED;
+import static dev.imagepatch.cli.e2e.RpmFixtures.UPGRADED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.imagepatch.cli.CliRun;
+import dev.imagepatch.cli.demo.DebianDemo;
+import dev.imagepatch.oci.copy.ImageCopier;
+import dev.imagepatch.oci.layout.OciLayout;
+import dev.imagepatch.oci.testing.RegistryExtension;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An RPM image patched by {@code imagepatch patch}, judged against the same image upgraded by a
+ * real {@code dnf --installroot upgrade}.
+ *
+ * <p>The world ({@link RpmFixtures}): packages built here by rpmbuild from specs that behave like
+ * RHEL's (a glibc with this machine's loader, libc and static ldconfig; a busybox shell; shared
+ * libraries with sonames and {@code %post -p /sbin/ldconfig}; p11-kit and its trust module;
+ * ca-certificates whose {@code %post} runs a RHEL-like update-ca-trust, i.e. p11-kit's trust extract;
+ * configuration files of each kind; a file moving between subpackages; an obsoleted package; a new
+ * dependency), signed by rpmsign, indexed by createrepo_c with a gpg-signed repomd.xml, served over
+ * loopback HTTP. The base: dnf installs them into an installroot (SQLite database; every scriptlet
+ * really runs in the chroot), then the image's builder changes configuration files and adds a
+ * local root to the trust store. The reference: a copy of the base upgraded by real dnf (with
+ * SOURCE_DATE_EPOCH at the image's creation time, which p11-kit's Java keystore dates take, as
+ * the patch layer's epoch is). Ours: the base pushed to a real registry, patched, pulled by skopeo,
+ * unpacked by umoci.
+ *
+ * <p>What the comparison leaves out: dnf's logs, caches and history database (not image state), the
+ * database files' bytes (judged by rpm instead: the same packages, {@code rpm -V} and
+ * {@code dnf check}), and ldconfig's aux-cache (inode numbers). Alternatives are not in the
+ * world: RHEL's {@code alternatives} (chkconfig) does not exist on Debian, whose update-alternatives
+ * writes another format, so no real tool could make the reference; RpmAlternatives is judged
+ * against chkconfig's format by its own tests.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RpmPatchE2ETest {
+  @RegisterExtension
+  static final RegistryExtension registry = RegistryExtension.open();
+
+  @TempDir
+  static Path work;
+
+  static RpmFixtures.World world;
+  static RpmFixtures.Server server;
+  static Path base;
+  static Path reference;
+  static String image;
+  static Path report;
+  static List<DebianDemo.Upgrade> upgrades;
+  static long started;
+
+  @BeforeAll
+  static void buildTheWorldTheBaseAndTheReference() throws Exception {
+    started = System.nanoTime();
+    RpmFixtures.requireTools();
+    world = RpmFixtures.World.build(work.resolve("world"));
+    server = RpmFixtures.Server.start(world.www());
+    base = RpmFixtures.installBase(world, work.resolve("base"), server.base());
+    reference = RpmFixtures.copy(base, work.resolve("reference"));
+    List<String> args = new ArrayList<>(List.of("upgrade"));
+    args.addAll(UPGRADED);
+    String dnf = world.dnf(reference, server.base(), Map.of("SOURCE_DATE_EPOCH", Long.toString(CREATED)),
+        args.toArray(String[]::new));
+    System.out.println(dnf.substring(dnf.lastIndexOf("\nUpgraded:")));
+
+    OciLayout layout = OciLayout.openOrCreate(work.resolve("base-layout"));
+    RpmFixtures.image(base, layout, "9");
+    ImageCopier.create(2, new ImageCopier.Listener() {}).copy(layout, "9", registry.client().repository("testlinux"),
+        "9");
+    image = registry.host() + "/testlinux:9";
+    Map<String, String> before = evrs(base);
+    Map<String, String> after = evrs(reference);
+    upgrades = new ArrayList<>();
+    for (String name : UPGRADED) {
+      upgrades.add(new DebianDemo.Upgrade(name, before.get(name), after.get(name)));
+    }
+    report = DebianDemo.trivyReport(work.resolve("report.json"), image, "redhat", "9.4", "amd64", upgrades);
+    System.out.printf("world, base and reference: %.1f s%n", (System.nanoTime() - started) / 1e9);
+  }
+
+  @AfterAll
+  static void stopTheServer() {
+    if (server != null) {
+      server.close();
+    }
+    System.out.printf("RpmPatchE2ETest: %.1f s%n", (System.nanoTime() - started) / 1e9);
+  }
+
+  /** name -> EVR of every installed package but the gpg-pubkey entries. */
+  static Map<String, String> evrs(Path root) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    for (String line : world.rpm(root, "-qa", "--qf", "%{NAME} %{EVR}\\n").split("\n")) {
+      String[] f = line.split(" ");
+      out.put(f[0], f[1]);
+    }
+    return out;
+  }
+
+  /** {@code rpm -qa} as NEVRA and install time, sorted. */
+  static List<String> installed(Path root, String... options) throws Exception {
+    List<String> args = new ArrayList<>(List.of(options));
+    args.addAll(List.of("-qa", "--qf", "%{NEVRA} %{INSTALLTIME}\\n"));
+    return Arrays.stream(world.rpm(root, args.toArray(String[]::new)).split("\n")).sorted().toList();
+  }
+
+  private static List<String> withoutTimes(List<String> lines) {
+    return lines.stream().map(l -> l.substring(0, l.lastIndexOf(' '))).toList();
+  }
+
+  /** {@code rpm -V} of the packages the upgrade left at new versions (and the new dependency). */
+  static String verify(Path root, String... options) throws Exception {
+    List<String> args = new ArrayList<>(List.of(options));
+    args.add("-V");
+    args.addAll(UPGRADED);
+    args.add("zlib");
+    try {
+      return world.rpm(root, args.toArray(String[]::new));
+    } catch (java.io.IOException e) {
+      // rpm -V exits 1 when it reports something; the report is the output.
+      String m = e.getMessage();
+      return m.substring(m.indexOf(":\n") + 2);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theReferenceIsARealUpgrade() throws Exception {
+    Map<String, String> after = evrs(reference);
+    assertEquals("2.0-1.el9", after.get("acme-tools"));
+    assertFalse(after.containsKey("acme-legacy"), "acme-tools 2 obsoletes acme-legacy");
+    assertEquals("1.2.13-1.el9", after.get("zlib"), "a new dependency");
+    Path acme = reference.resolve("etc/acme");
+    assertTrue(Files.exists(acme.resolve("acme.conf.rpmnew")), "changed noreplace file: the new one beside it");
+    assertTrue(Files.exists(acme.resolve("defaults.conf.rpmsave")), "changed plain %config: the image's saved");
+    assertFalse(Files.exists(acme.resolve("stable.conf.rpmnew")), "a file the package did not change is kept");
+    assertEquals("theme = dark\n", Files.readString(acme.resolve("theme.conf")), "an unchanged file is replaced");
+    assertEquals("data 2\n", Files.readString(reference.resolve("usr/share/acme/data.txt")), "moved to acme-libs");
+    assertFalse(Files.exists(reference.resolve("usr/share/acme/old-only.txt"), LinkOption.NOFOLLOW_LINKS));
+    assertEquals("libtasn1.so.6.6.4", Files.readSymbolicLink(reference.resolve("usr/lib64/libtasn1.so.6")).toString());
+    assertFalse(Files.exists(reference.resolve("usr/lib64/libtasn1.so.6.6.3"), LinkOption.NOFOLLOW_LINKS));
+    String tls = Files.readString(reference.resolve("etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"));
+    assertFalse(tls.equals(Files.readString(base.resolve("etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"))),
+        "the trust store was extracted again from the new sources");
+    assertEquals("S.5....T.  c /etc/acme/acme.conf\nS.5....T.  c /etc/acme/stable.conf\n", verify(reference),
+        "rpm -V: only the image's own configuration changes");
+    world.dnf(RpmFixtures.copy(reference, work.resolve("reference-check")), server.base(), Map.of(), "check");
+  }
+
+  @Test
+  @Order(2)
+  void patchedImageIsWhatDnfWouldHaveMade() throws Exception {
+    long t = System.nanoTime();
+    CliRun r = CliRun.of("patch", "-i", image, "-r", report.toString(), "--push", "--cache",
+        work.resolve("cache").toString(), "--mirror", RpmFixtures.ARCHIVE + "=" + server.base() + "good/");
+    System.out.println(r.err() + r.out());
+    System.out.printf("imagepatch patch: %.1f s%n", (System.nanoTime() - t) / 1e9);
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().startsWith("Patched " + image + " -> " + image + "-patched (sha256:"), r.out());
+    Path ours = pull("testlinux:9-patched", work.resolve("ours"));
+    judge(ours, new String[0]);
+    assertFalse(Files.exists(ours.resolve("var/lib/rpm/rpmdb.sqlite-wal"), LinkOption.NOFOLLOW_LINKS),
+        "no -wal shipped (the lower layer's whited out)");
+    assertFalse(Files.exists(ours.resolve("var/lib/rpm/rpmdb.sqlite-shm"), LinkOption.NOFOLLOW_LINKS),
+        "no -shm shipped (the lower layer's whited out)");
+    world.dnf(ours, server.base(), Map.of(), "check");
+  }
+
+  /** The trees, the packages (install times apart), rpm -V: ours as the reference. */
+  static void judge(Path ours, String[] rpmOptions) throws Exception {
+    Map<String, List<String>> diff = RpmFixtures.compare(reference, ours);
+    System.out.println(RpmFixtures.report(diff));
+    List<String> refInstalled = installed(reference);
+    List<String> ourInstalled = installed(ours, rpmOptions);
+    assertEquals(withoutTimes(refInstalled), withoutTimes(ourInstalled), "rpm -qa: the same packages");
+    List<String> before = withoutTimes(installed(base));
+    for (String line : ourInstalled) {
+      String nevra = line.substring(0, line.lastIndexOf(' '));
+      if (!before.contains(nevra)) {
+        assertEquals(Long.toString(CREATED), line.substring(line.lastIndexOf(' ') + 1),
+            nevra + ": installed at the layer's time");
+      }
+    }
+    assertEquals(verify(reference), verify(ours, rpmOptions), "rpm -V of the upgraded packages");
+    assertTrue(diff.isEmpty(), "differences from the real dnf upgrade:\n" + RpmFixtures.report(diff));
+  }
+
+  /** Copies an image out of the registry with skopeo and unpacks it with umoci; returns its rootfs. */
+  static Path pull(String repoTag, Path bundle) throws Exception {
+    Path layout = work.resolve("pulled-" + repoTag.replace(':', '-'));
+    RpmFixtures.run(Map.of(), "skopeo", "copy", "--src-tls-verify=false", "docker://" + registry.host() + "/" + repoTag,
+        "oci:" + layout + ":pulled");
+    RpmFixtures.run(Map.of(), "umoci", "unpack", "--image", layout + ":pulled", bundle.toString());
+    return bundle.resolve("rootfs");
+  }
+}
