@@ -208,6 +208,14 @@ public final class RpmPackage {
     };
   }
 
+  /**
+   * The files a header lists (a package's, or an installed one from a database), with the same
+   * checks on their paths as {@link #open}; errors name the header's source.
+   */
+  public static List<RpmFile> files(Header h) throws IOException {
+    return Collections.unmodifiableList(readFiles(h, h.source()));
+  }
+
   private static List<RpmFile> readFiles(Header h, String source) throws IOException {
     List<String> paths;
     List<String> basenames = h.strings(Tags.BASENAMES);

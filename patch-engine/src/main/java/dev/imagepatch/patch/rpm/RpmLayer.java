@@ -1,0 +1,307 @@
+package dev.imagepatch.patch.rpm;
+
+import dev.imagepatch.layer.FsEntry;
+import dev.imagepatch.layer.MergedFilesystem;
+import dev.imagepatch.layer.SafePath;
+import dev.imagepatch.patch.spi.PatchLayer;
+import dev.imagepatch.pkg.rpm.RpmPackage;
+import dev.imagepatch.pkg.rpm.RpmPackage.RpmFile;
+import dev.imagepatch.pkg.rpm.Tags;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * rpm's unpacking of a transaction into a {@link PatchLayer}: each new version's payload through
+ * the lower layers' symlinks (owners by name from the image's accounts, modes and times from the
+ * package, hard links as sets, missing parent directories made as rpm makes them), {@code %config}
+ * files as {@link FileFate} decides, {@code %ghost} files not written (they are not in the payload),
+ * {@code %doc} files left out with {@code tsflags=nodocs}; then whiteouts for the files the old
+ * versions owned that no package owns any more (a modified config file kept as {@code .rpmsave}),
+ * and for directories only when nothing is left under them.
+ */
+final class RpmLayer {
+  /** rpm's RPMFILE_STATE_NOTINSTALLED, for files a flag such as nodocs kept out. */
+  static final int STATE_NOT_INSTALLED = 2;
+
+  /** A change with its fetched package (null for a removal). */
+  record Unpack(RpmChange change, RpmPackage pkg) {}
+
+  private final PatchLayer out;
+  private final MergedFilesystem fs;
+  private final Accounts accounts;
+  private final FileFate fate;
+  private final boolean nodocs;
+  /** Per package, the header indexes of files not installed. */
+  private final Map<Unpack, Set<Integer>> notInstalled = new IdentityHashMap<>();
+  /** Every file (resolved) the new versions install. */
+  private final Set<String> installedPaths = new HashSet<>();
+  /** Every file (resolved) the old versions had that was removed, for file triggers. */
+  private final Set<String> removedPaths = new HashSet<>();
+
+  RpmLayer(PatchLayer out, boolean nodocs) {
+    this.out = out;
+    this.fs = out.image();
+    this.accounts = Accounts.of(fs);
+    this.fate = new FileFate(fs);
+    this.nodocs = nodocs;
+  }
+
+  /** Unpacks every change in order, then whites out what the old versions alone had. */
+  void unpackAll(List<Unpack> all, List<InstalledRpm> unchanged) throws IOException {
+    for (Unpack u : all) {
+      if (u.pkg() != null) {
+        unpack(u);
+      }
+    }
+    Set<String> owned = new HashSet<>();
+    for (InstalledRpm i : unchanged) {
+      if (i.header() != null) {
+        for (RpmFile f : RpmPackage.files(i.header())) {
+          owned.add(resolved(f.path()));
+        }
+      }
+    }
+    for (Unpack u : all) {
+      if (u.pkg() != null) {
+        for (RpmFile f : u.pkg().files()) {
+          owned.add(resolved(f.path()));
+        }
+      }
+    }
+    List<String> dirs = new ArrayList<>();
+    for (Unpack u : all) {
+      InstalledRpm old = u.change().from();
+      if (old != null && old.header() != null) {
+        whiteoutRemoved(old, owned, dirs);
+      }
+    }
+    // Deepest first: rpm removes a directory no package owns any more only when it is empty.
+    dirs.sort((a, b) -> b.length() - a.length());
+    for (String d : dirs) {
+      if (emptyAfter(d)) {
+        out.whiteout(d);
+      }
+    }
+  }
+
+  Set<Integer> notInstalled(Unpack u) {
+    return notInstalled.getOrDefault(u, Set.of());
+  }
+
+  Set<String> installedPaths() {
+    return installedPaths;
+  }
+
+  Set<String> removedPaths() {
+    return removedPaths;
+  }
+
+  private String resolved(String absolute) {
+    return fs.resolveParent(FsEntry.normalize(absolute));
+  }
+
+  private void unpack(Unpack u) throws IOException {
+    RpmPackage p = u.pkg();
+    String culprit = p.nevra();
+    Map<String, RpmFile> oldFiles = new HashMap<>();
+    int oldAlgo = Tags.DIGEST_MD5;
+    InstalledRpm old = u.change().from();
+    if (old != null && old.header() != null) {
+      for (RpmFile f : RpmPackage.files(old.header())) {
+        oldFiles.put(f.path(), f);
+      }
+      oldAlgo = (int) old.header().number(Tags.FILEDIGESTALGO).orElse(Tags.DIGEST_MD5);
+    }
+    int newAlgo = p.fileDigestAlgorithm();
+    Map<RpmFile, Integer> index = new IdentityHashMap<>();
+    for (int i = 0; i < p.files().size(); i++) {
+      index.put(p.files().get(i), i);
+    }
+    Set<Integer> skipped = new HashSet<>();
+    Map<Integer, List<RpmPackage.PayloadEntry>> links = new LinkedHashMap<>();
+    final int algoOld = oldAlgo;
+    try {
+      p.payload((e, content) -> {
+        RpmFile f = e.file();
+        if (nodocs && f.isDoc()) {
+          skipped.add(index.get(f));
+          return;
+        }
+        String target = out.target(e.path());
+        parents(target);
+        int mode = e.mode() & 07777;
+        long uid = owner(f.user(), true, culprit, e.path());
+        long gid = owner(f.group(), false, culprit, e.path());
+        long mtime = e.mtime();
+        if (f.isDirectory()) {
+          out.directoryIfAbsent(target, mode, uid, gid, mtime);
+          installedPaths.add(target);
+        } else if (f.isSymlink()) {
+          FileFate.Action a = fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo);
+          installedPaths.add(target);
+          if (place(a, target, culprit)) {
+            out.symlink(a == FileFate.Action.ALTNAME ? target + ".rpmnew" : target, f.linkTo(), uid, gid, mtime);
+          }
+        } else if (f.isRegular()) {
+          installedPaths.add(target);
+          if (e.nlink() > 1) {
+            List<RpmPackage.PayloadEntry> set = links.computeIfAbsent(e.inode(), k -> new ArrayList<>());
+            set.add(e);
+            if (set.size() < e.nlink() && e.size() == 0) {
+              return; // the content comes with the last name of the set
+            }
+            PatchLayer.Staged staged = out.stage(content);
+            out.file(target, mode, uid, gid, mtime, staged);
+            for (RpmPackage.PayloadEntry other : set) {
+              if (other != e) {
+                out.hardlink(out.target(other.path()), target, mode, uid, gid, mtime);
+              }
+            }
+            return;
+          }
+          PatchLayer.Staged staged = out.stage(content);
+          FileFate.Action a = fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo);
+          if (place(a, target, culprit)) {
+            out.file(a == FileFate.Action.ALTNAME ? target + ".rpmnew" : target, mode, uid, gid, mtime, staged);
+          }
+        } else {
+          throw new IOException(culprit + ": " + e.path() + " is a device, FIFO or socket, which a patch layer does"
+              + " not carry");
+        }
+      });
+    } catch (SafePath.UnsafePathException e) {
+      throw new IOException(culprit + ": " + e.getMessage() + "; rpm refuses such a package", e);
+    }
+    notInstalled.put(u, skipped);
+  }
+
+  /**
+   * Carries out the kept copies of an action (the image's file as .rpmsave/.rpmorig) and says whether
+   * the new file is written at all.
+   */
+  private boolean place(FileFate.Action a, String target, String culprit) throws IOException {
+    switch (a) {
+      case SKIP -> {
+        out.note("/" + target + ": changed in the image and unchanged by " + culprit + ", kept");
+        return false;
+      }
+      case ALTNAME -> out.note("/" + target + ": changed in the image, kept; " + culprit + "'s version is /" + target
+          + ".rpmnew");
+      case SAVE, BACKUP -> {
+        String suffix = a == FileFate.Action.SAVE ? ".rpmsave" : ".rpmorig";
+        keepCopy(target, target + suffix);
+        out.note("/" + target + ": changed in the image, saved as /" + target + suffix + "; replaced by " + culprit
+            + "'s version");
+      }
+      default -> { }
+    }
+    return true;
+  }
+
+  /** The image's file at {@code target} copied to {@code copy} (rpm renames it there). */
+  private void keepCopy(String target, String copy) throws IOException {
+    FsEntry e = fs.entry(target).orElseThrow();
+    if (e.type() == FsEntry.Type.SYMLINK) {
+      out.symlink(copy, e.linkTarget(), e.uid(), e.gid(), e.mtimeSeconds());
+      return;
+    }
+    Optional<InputStream> in = fate.open(target);
+    if (in.isEmpty()) {
+      throw new IOException("/" + target + ": its content was not read from the image, so it cannot be saved");
+    }
+    PatchLayer.Staged staged;
+    try (InputStream s = in.get()) {
+      staged = out.stage(s);
+    }
+    out.file(copy, e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(), staged);
+  }
+
+  /** The id rpm gives an owner name: the image's, else root (rpm warns and uses root). */
+  private long owner(String name, boolean user, String culprit, String path) {
+    Long id = user ? accounts.uid(name) : accounts.gid(name);
+    if (id == null) {
+      out.note(path + " of " + culprit + ": " + (user ? "user " : "group ") + name + " does not exist in the image,"
+          + " using root (as rpm does)");
+      return 0;
+    }
+    return id;
+  }
+
+  /** Parent directories neither the image nor the layer has, made as rpm makes them (0755, root). */
+  private void parents(String target) throws SafePath.UnsafePathException {
+    List<String> missing = new ArrayList<>();
+    for (String d = FsEntry.parent(target); d != null && !d.isEmpty(); d = FsEntry.parent(d)) {
+      if (fs.resolve(d).isPresent() || out.contains(d)) {
+        break;
+      }
+      missing.add(0, d);
+    }
+    for (String d : missing) {
+      out.directoryIfAbsent(d, 0755, 0, 0, out.epoch());
+    }
+  }
+
+  /**
+   * Whiteouts for the old version's files nobody owns any more. A modified config file is kept as
+   * {@code .rpmsave}, as rpm's erase saves it; directories wait for {@link #emptyAfter}.
+   */
+  private void whiteoutRemoved(InstalledRpm old, Set<String> owned, List<String> dirs) throws IOException {
+    int algo = (int) old.header().number(Tags.FILEDIGESTALGO).orElse(Tags.DIGEST_MD5);
+    for (RpmFile f : RpmPackage.files(old.header())) {
+      String target = resolved(f.path());
+      if (target.isEmpty() || owned.contains(target) || out.wrote(target)) {
+        continue;
+      }
+      Optional<FsEntry> e = fs.entry(target);
+      if (e.isEmpty()) {
+        continue;
+      }
+      if (e.get().isDirectory()) {
+        dirs.add(target);
+        continue;
+      }
+      if (f.isConfig() && !f.isGhost() && fate.modified(target, f, algo)) {
+        keepCopy(target, target + ".rpmsave");
+        out.note("/" + target + ": changed in the image and no longer packaged, saved as /" + target + ".rpmsave");
+      }
+      removedPaths.add(target);
+      out.whiteout(target);
+    }
+  }
+
+  /** Whether everything the image has under {@code dir} is removed by this layer and nothing is written there. */
+  private boolean emptyAfter(String dir) {
+    if (out.builder().hasEntriesUnder(dir)) {
+      // whiteouts are entries too: only removals may be there
+      for (String p : out.builder().entries().keySet()) {
+        if (p.startsWith(dir + "/") && !p.substring(p.lastIndexOf('/') + 1).startsWith(".wh.")) {
+          return false;
+        }
+      }
+    }
+    for (String p : fs.entries().keySet()) {
+      if (p.startsWith(dir + "/") && !hidden(p)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean hidden(String path) {
+    for (String p = path; p != null && !p.isEmpty(); p = FsEntry.parent(p)) {
+      if (out.removed().contains(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
