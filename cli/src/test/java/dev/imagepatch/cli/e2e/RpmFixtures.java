@@ -115,7 +115,7 @@ final class RpmFixtures {
           conf.resolve("dnf.conf").toString(), "--setopt=reposdir=" + repos, "--releasever", "9"));
       cmd.addAll(List.of(args));
       Map<String, String> e = new LinkedHashMap<>(env);
-      e.put("HOME", home().toString());
+      e.putIfAbsent("HOME", home().toString());
       return run(e, cmd.toArray(String[]::new));
     }
   }
@@ -237,6 +237,37 @@ final class RpmFixtures {
         root.resolve("etc/pki/ca-trust/source/anchors/local-ca.pem"));
     run(Map.of("HOME", w.home().toString(), "SOURCE_DATE_EPOCH", Long.toString(CREATED)), "chroot", root.toString(),
         "/usr/bin/update-ca-trust", "extract");
+  }
+
+  /**
+   * Converts an rpm database directory from SQLite to Berkeley DB, as RHEL 8 and Amazon Linux 2
+   * images carry it: Debian's rpm reads Berkeley DB (bdb_ro) but cannot write it, and no other tool
+   * here can, so pkg-rpmdb's writer makes it (the headers and header numbers of the SQLite
+   * database); rpm's bdb_ro backend and db5.3_verify judge the result.
+   */
+  static void toBdb(Path dbDir) throws IOException {
+    java.util.SortedMap<Integer, dev.imagepatch.pkg.rpm.Header> headers = new TreeMap<>(Integer::compareUnsigned);
+    try (dev.imagepatch.pkg.rpmdb.RpmDatabase db = dev.imagepatch.pkg.rpmdb.RpmDatabase.open(dbDir,
+        dev.imagepatch.pkg.rpmdb.RpmDatabase.Format.SQLITE)) {
+      for (dev.imagepatch.pkg.rpmdb.RpmDatabase.Installed i : db.packages()) {
+        headers.put((int) i.hnum(), i.header());
+      }
+    }
+    java.util.SortedMap<Integer, byte[]> blobs = new TreeMap<>(Integer::compareUnsigned);
+    headers.forEach((n, h) -> blobs.put(n, h.blob()));
+    for (String f : List.of("rpmdb.sqlite", "rpmdb.sqlite-wal", "rpmdb.sqlite-shm")) {
+      Files.deleteIfExists(dbDir.resolve(f));
+    }
+    dev.imagepatch.pkg.rpmdb.bdb.RpmBdb.write(dbDir, blobs, dev.imagepatch.pkg.rpmdb.bdb.RpmBdb.indexes(headers),
+        new dev.imagepatch.pkg.rpmdb.bdb.BdbWriter());
+  }
+
+  /** A HOME for rpm and dnf whose macros read the database with the Berkeley DB backend. */
+  static Path bdbHome(World w) throws IOException {
+    Path home = Files.createDirectories(w.dir().resolve("home-bdb"));
+    Files.writeString(home.resolve(".rpmmacros"), Files.readString(w.home().resolve(".rpmmacros"))
+        + "%_db_backend bdb_ro\n");
+    return home;
   }
 
   /** A copy of a tree, as cp -a makes it. */

@@ -215,7 +215,9 @@ final class ImagePatcher {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", which the "
           + found.get(0).describe() + " does not patch");
     }
-    if (os != null && !release.isEmpty() && !release.is(os.id()) && !sameLineage(os.id(), release.id())) {
+    // Scanners name some distributions otherwise than their os-release ID (redhat for rhel, amazon for amzn).
+    if (os != null && !release.isEmpty() && !release.is(os.id()) && !sameLineage(os.id(), release.id())
+        && OsFamily.fromName(release.id()).filter(os::equals).isEmpty()) {
       throw new PatchException(report.source() + ": the report is for " + os.id() + ", but the image is "
           + release.id() + " (" + release.prettyName() + ")");
     }

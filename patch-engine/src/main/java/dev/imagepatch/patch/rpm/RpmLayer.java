@@ -159,12 +159,17 @@ final class RpmLayer {
             if (set.size() < e.nlink() && e.size() == 0) {
               return; // the content comes with the last name of the set
             }
-            PatchLayer.Staged staged = out.stage(content);
-            out.file(target, mode, uid, gid, mtime, staged);
+            // The layer's tar is sorted by path and a hard link must follow the file it names: the
+            // content goes under the set's first name, the others link to it.
+            List<String> names = new ArrayList<>();
             for (RpmPackage.PayloadEntry other : set) {
-              if (other != e) {
-                out.hardlink(out.target(other.path()), target, mode, uid, gid, mtime);
-              }
+              names.add(out.target(other.path()));
+            }
+            java.util.Collections.sort(names);
+            PatchLayer.Staged staged = out.stage(content);
+            out.file(names.get(0), mode, uid, gid, mtime, staged);
+            for (String other : names.subList(1, names.size())) {
+              out.hardlink(other, names.get(0), mode, uid, gid, mtime);
             }
             return;
           }
