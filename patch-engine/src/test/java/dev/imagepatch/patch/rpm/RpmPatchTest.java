@@ -1,0 +1,229 @@
+package dev.imagepatch.patch.rpm;
+
+import static dev.imagepatch.patch.testing.FixtureReports.finding;
+import static dev.imagepatch.patch.testing.RpmSpec.rpm;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.imagepatch.oci.Manifest;
+import dev.imagepatch.oci.layout.OciLayout;
+import dev.imagepatch.patch.PatchRequest;
+import dev.imagepatch.patch.PatchResult;
+import dev.imagepatch.patch.Patcher;
+import dev.imagepatch.patch.RepositoryOptions;
+import dev.imagepatch.patch.ScriptNotRun;
+import dev.imagepatch.patch.testing.FixtureApkImages;
+import dev.imagepatch.patch.testing.FixtureApkImages.LayerEntry;
+import dev.imagepatch.patch.testing.FixtureImages;
+import dev.imagepatch.patch.testing.FixtureReports;
+import dev.imagepatch.patch.testing.FixtureRpmImages;
+import dev.imagepatch.patch.testing.FixtureRpmRepository;
+import dev.imagepatch.patch.testing.RpmSpec;
+import dev.imagepatch.pkg.rpm.Tags;
+import dev.imagepatch.pkg.rpmdb.RpmDatabase;
+import dev.imagepatch.report.Report;
+import dev.imagepatch.testing.Judges;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rocky-like images (rpm installed by the real {@code rpm --root}) patched through
+ * {@code Patcher.create()} from a loopback repository of packages {@code rpmbuild} made,
+ * {@code rpmsign} signed and {@code createrepo_c} indexed (repomd.xml signed, repo_gpgcheck=1),
+ * judged by the layer written and by the database read back by our reader and by {@code rpm}.
+ */
+class RpmPatchTest {
+  static final String BASEOS = "rocky/9/BaseOS/x86_64/os";
+  static final String CVE = "CVE-2025-0001";
+
+  static final RpmSpec HELLO_1 = rpm("hello", "1.0", "1").file("/usr/bin/hello", "hello 1.0-1\n")
+      .file("/usr/share/doc/hello/OLD-NEWS", "dropped in 1.0-2\n").configNoreplace("/etc/hello.conf", "greeting=hi\n")
+      .config("/etc/hello-plain.conf", "x=1\n").ghost("/var/log/hello.log").dir("/usr/share/hello-old");
+  static final RpmSpec HELLO_2 = rpm("hello", "1.0", "2").file("/usr/bin/hello", "hello 1.0-2\n")
+      .file("/usr/share/doc/hello/NEWS", "new in 1.0-2\n")
+      .configNoreplace("/etc/hello.conf", "greeting=hi\nwave=yes\n").config("/etc/hello-plain.conf", "x=2\n")
+      .ghost("/var/log/hello.log").file("/usr/lib/hello/a", "linked\n", 0644).hardlink("/usr/lib/hello/b",
+          "/usr/lib/hello/a").symlink("/usr/bin/hi", "hello")
+      .script("%post", "echo hello upgraded > /dev/console");
+  static final RpmSpec LIBFOO_1 = rpm("libfoo", "2.0", "1").file("/usr/lib64/libfoo.so.2", "foo 2.0-1\n", 0755)
+      .script("%post -p /sbin/ldconfig", "");
+  static final RpmSpec LIBFOO_2 = rpm("libfoo", "2.0", "2").file("/usr/lib64/libfoo.so.2", "foo 2.0-2\n", 0755)
+      .script("%post -p /sbin/ldconfig", "").script("%postun -p /sbin/ldconfig", "");
+  static final RpmSpec FILESYSTEM = rpm("filesystem", "3.16", "2").dir("/usr/share/doc/hello");
+
+  @TempDir
+  static Path work;
+  @RegisterExtension
+  static final FixtureRpmRepository repo = FixtureRpmRepository.start();
+  static OciLayout source;
+
+  @BeforeAll
+  static void serveAndBuild() throws Exception {
+    FixtureRpmRepository.requireTools();
+    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM);
+    source = layout("source");
+    image().write(source, "9");
+  }
+
+  static FixtureRpmImages.Spec image() {
+    return FixtureRpmImages.rocky(repo, BASEOS, FILESYSTEM, HELLO_1, LIBFOO_1)
+        .file("etc/hello.conf", "greeting=bonjour\n").file("etc/hello-plain.conf", "x=local\n");
+  }
+
+  static OciLayout layout(String name) throws Exception {
+    return OciLayout.openOrCreate(work.resolve(name));
+  }
+
+  static Report report(FixtureReports.Finding... findings) throws Exception {
+    return FixtureReports.trivy("rocky", "9.4", "amd64", findings);
+  }
+
+  static PatchRequest.Builder request(OciLayout src, Report report, OciLayout target) {
+    return PatchRequest.builder(src, "9", report).target(target, "patched").cacheDirectory(work.resolve("cache"));
+  }
+
+  static String text(Map<String, LayerEntry> layer, String path) {
+    LayerEntry e = layer.get(path);
+    assertTrue(e != null, path + " in the layer: " + layer.keySet());
+    return e.text();
+  }
+
+  /** The packages of a database file, as {@code name-evr.arch}, read by our reader. */
+  static List<String> packages(byte[] file, RpmDatabase.Format format) throws Exception {
+    Path dir = Files.createTempDirectory(work, "db-");
+    Files.write(dir.resolve(format.fileName()), file);
+    try (RpmDatabase db = RpmDatabase.open(dir, format)) {
+      return db.packages().stream().map(i -> i.header().string(Tags.NAME).orElseThrow() + "-"
+          + i.header().string(Tags.VERSION).orElseThrow() + "-" + i.header().string(Tags.RELEASE).orElseThrow())
+          .sorted().toList();
+    }
+  }
+
+  /** {@code rpm -qa} over a root holding {@code files} of the layer under their paths. */
+  static List<String> rpmQa(Map<String, LayerEntry> layer, String dbDir, String... define) throws Exception {
+    Path root = Files.createTempDirectory(work, "root-");
+    for (Map.Entry<String, LayerEntry> e : layer.entrySet()) {
+      if (e.getKey().startsWith(dbDir + "/") && e.getValue().type() == '0') {
+        Path p = root.resolve(e.getKey());
+        Files.createDirectories(p.getParent());
+        Files.write(p, e.getValue().content());
+      }
+    }
+    Judges.require("rpm");
+    List<String> cmd = new java.util.ArrayList<>(List.of("rpm", "--root", root.toString(), "--dbpath", "/" + dbDir));
+    cmd.addAll(List.of(define));
+    cmd.addAll(List.of("-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"));
+    String out = new String(FixtureRpmRepository.run(cmd, null), StandardCharsets.UTF_8);
+    return out.lines().sorted().toList();
+  }
+
+  @Test
+  void aReportedFixIsTheNewPayloadConfigFilesAsRpmLeavesThemWhiteoutsAndTheDatabase() throws Exception {
+    OciLayout target = layout("patched");
+    PatchResult result = Patcher.create().patch(request(source, report(finding(CVE, "hello", "1.0-1", "1.0-2")),
+        target).build());
+
+    assertEquals(List.of(new PatchResult.Fixed(CVE, "hello", "1.0-2")), result.fixed());
+    assertEquals(List.of("hello 1.0-1 -> 1.0-2"), result.changes().stream()
+        .map(c -> c.name() + " " + c.from() + " -> " + c.to()).toList());
+    Manifest base = FixtureImages.manifest(source, "9");
+    Manifest patched = FixtureImages.manifest(target, "patched");
+    assertEquals(base.layers(), patched.layers().subList(0, 1));
+
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("hello 1.0-2\n", text(layer, "usr/bin/hello"));
+    assertEquals(0755, layer.get("usr/bin/hello").mode());
+    assertEquals('2', layer.get("usr/bin/hi").type());
+    assertEquals("hello", layer.get("usr/bin/hi").link());
+    assertEquals("new in 1.0-2\n", text(layer, "usr/share/doc/hello/NEWS"));
+    assertTrue(layer.containsKey("usr/share/doc/hello/.wh.OLD-NEWS"), "a file 1.0-2 dropped is whited out");
+    assertFalse(layer.containsKey("usr/share/doc/.wh.hello"), "a directory another package owns stays");
+    assertTrue(layer.containsKey("usr/share/.wh.hello-old"), "an empty directory no package owns any more goes");
+    // %config(noreplace) the image changed: kept, the new one beside it
+    assertFalse(layer.containsKey("etc/hello.conf"), layer.keySet().toString());
+    assertEquals("greeting=hi\nwave=yes\n", text(layer, "etc/hello.conf.rpmnew"));
+    // plain %config the image changed: saved, the new one in place
+    assertEquals("x=local\n", text(layer, "etc/hello-plain.conf.rpmsave"));
+    assertEquals("x=2\n", text(layer, "etc/hello-plain.conf"));
+    assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/log")), "%ghost files are not written");
+    // rpm's payload gives the content with the last name of a hard-link set; the others link to it
+    LayerEntry a = layer.get("usr/lib/hello/a");
+    LayerEntry b = layer.get("usr/lib/hello/b");
+    LayerEntry content = a.type() == '0' ? a : b;
+    LayerEntry link = a.type() == '0' ? b : a;
+    assertEquals("linked\n", content.text());
+    assertEquals('1', link.type(), "a hard link stays one");
+    assertEquals(content == a ? "usr/lib/hello/a" : "usr/lib/hello/b", link.link().replaceFirst("^/", ""));
+    assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("usr/lib64")), "libfoo unchanged");
+
+    byte[] db = layer.get("var/lib/rpm/rpmdb.sqlite").content();
+    assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
+    assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-shm"));
+    List<String> expected = List.of("filesystem-3.16-2", "hello-1.0-2", "libfoo-2.0-1");
+    assertEquals(expected, packages(db, RpmDatabase.Format.SQLITE));
+    assertEquals(expected, rpmQa(layer, "var/lib/rpm"));
+
+    assertTrue(result.scriptsNotRun().contains(new ScriptNotRun("hello", "%post")), result.scriptsNotRun().toString());
+    assertTrue(result.notes().stream().anyMatch(n -> n.contains("/etc/hello.conf") && n.contains(".rpmnew")),
+        result.notes().toString());
+  }
+
+  @Test
+  void everyNewerPackageWithoutAReportAndLdconfigScriptletsAreCovered() throws Exception {
+    OciLayout target = layout("update-all");
+    PatchResult result = Patcher.create().patch(PatchRequest.builder(source, "9").target(target, "patched")
+        .cacheDirectory(work.resolve("cache")).build());
+    assertEquals(new TreeSet<>(List.of("hello", "libfoo")), result.changes().stream().map(PatchResult.PackageChange::name)
+        .collect(Collectors.toCollection(TreeSet::new)));
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("foo 2.0-2\n", text(layer, "usr/lib64/libfoo.so.2"));
+    assertFalse(result.scriptsNotRun().stream().anyMatch(s -> s.packageName().equals("libfoo")),
+        "libfoo's -p /sbin/ldconfig scriptlets are the ldconfig effect's: " + result.scriptsNotRun());
+  }
+
+  @Test
+  void aBerkeleyDbImageIsWrittenInBerkeleyDb() throws Exception {
+    OciLayout bdb = layout("bdb");
+    image().db(FixtureRpmImages.Db.BDB).write(bdb, "9");
+    OciLayout target = layout("bdb-patched");
+    Patcher.create().patch(request(bdb, report(finding(CVE, "hello", "1.0-1", "1.0-2")), target).build());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite"), layer.keySet().toString());
+    assertTrue(layer.containsKey("var/lib/rpm/Name"), "every index is written: " + layer.keySet());
+    List<String> expected = List.of("filesystem-3.16-2", "hello-1.0-2", "libfoo-2.0-1");
+    assertEquals(expected, packages(layer.get("var/lib/rpm/Packages").content(), RpmDatabase.Format.BDB));
+    assertEquals(expected, rpmQa(layer, "var/lib/rpm", "--define", "_db_backend bdb_ro"));
+    Path packages = Files.createTempFile(work, "Packages", "");
+    Files.write(packages, layer.get("var/lib/rpm/Packages").content());
+    FixtureRpmRepository.run(List.of("db5.3_verify", "-q", packages.toString()), null);
+  }
+
+  @Test
+  void aDistrolessAzureLinuxImageHasItsManifestUpdated() throws Exception {
+    OciLayout distroless = layout("distroless");
+    image().db(FixtureRpmImages.Db.MANIFEST_ONLY).osRelease("NAME=\"Microsoft Azure Linux\"\nVERSION=\"3.0.20240727\"\n"
+        + "ID=azurelinux\nVERSION_ID=\"3.0\"\nPRETTY_NAME=\"Microsoft Azure Linux 3.0\"\n").write(distroless, "9");
+    Path key = repo.writeKey(work.resolve("keys"));
+    OciLayout target = layout("distroless-patched");
+    Patcher.create().patch(PatchRequest.builder(distroless, "9", FixtureReports.trivy("azurelinux", "3.0", "amd64",
+        finding(CVE, "hello", "1.0-1", "1.0-2"))).target(target, "patched").cacheDirectory(work.resolve("cache"))
+        .repositories(RepositoryOptions.builder().extraRepository(repo.url(BASEOS)).key(key).build()).build());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    String manifest = text(layer, "var/lib/rpmmanifest/container-manifest-2");
+    assertTrue(manifest.lines().anyMatch(l -> l.startsWith("hello\t1.0-2\t")), manifest);
+    assertFalse(manifest.contains("hello\t1.0-1\t"), manifest);
+    assertTrue(manifest.lines().anyMatch(l -> l.startsWith("libfoo\t2.0-1\t")), manifest);
+    assertTrue(text(layer, "var/lib/rpmmanifest/container-manifest-1").contains("hello-1.0-2.noarch\n"));
+    assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/lib/rpm/")), layer.keySet().toString());
+  }
+}
