@@ -1,12 +1,13 @@
 #!/bin/bash
 # Builds the package world of RpmPatchE2ETest with the real rpm tools: the specs in specs/ built by
 # rpmbuild at two versions (a BaseOS repository and an Updates repository), signed by rpmsign with a
-# key made here, indexed by createrepo_c, repomd.xml signed by gpg --detach-sign --armor; and the two
-# bad copies of the Updates repository the bad-input test serves (a package whose signature does not
-# verify, a repomd.xml.asc that does not match).
+# key made here, indexed by createrepo_c, repomd.xml signed by gpg --detach-sign --armor; the bad copies
+# of the Updates repository the bad-input test serves (a package whose signature does not verify, one
+# signed by a key no one trusts, a repomd.xml.asc that does not match); and the distroless test's packages.
 #
 # Usage: make-world.sh OUT. Writes OUT/home (HOME with the rpm macros every rpm/dnf call uses),
-# OUT/gnupg, OUT/RPM-GPG-KEY-imagepatch-test, OUT/www/{good,bad-signature,bad-repomd}/test/9/...
+# OUT/gnupg, OUT/RPM-GPG-KEY-imagepatch-test, OUT/www/{good,bad-signature,unknown-key,bad-repomd}/test/9/...,
+# OUT/www/good/azurelinux/2.0/x86_64 (the distroless test's repository)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$1"
@@ -64,17 +65,19 @@ for stage in baseos updates; do
 done
 repo "$azure"
 
-# A package whose header no longer matches its signature (one byte of its Summary changed), with the
-# repository's checksums recomputed so only the signature can tell.
-for bad in bad-signature bad-repomd; do
+# Bad copies of the Updates repository (BaseOS shared), each with the repository's checksums recomputed
+# so only the signature can tell: acme-tools' header signature with one byte changed (it does not verify),
+# and acme-tools signed by a key no one trusts; and a repomd.xml changed after it was signed.
+gpg --batch -q --passphrase '' --quick-gen-key 'impostor <impostor@archive.example>' rsa2048 sign never
+for bad in bad-signature unknown-key bad-repomd; do
   mkdir -p "$out/www/$bad/test/9"
   ln -s "$good/baseos" "$out/www/$bad/test/9/baseos"
   cp -r "$good/updates" "$out/www/$bad/test/9/updates"
 done
-p="$out/www/bad-signature/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm"
-at=$(grep -obUa 'The ACME command line tools' "$p" | head -1 | cut -d: -f1)
-printf 'X' | dd of="$p" bs=1 seek=$((at + 4)) conv=notrunc status=none
+python3 "$here/corrupt-signature.py" "$out/www/bad-signature/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm"
 repo "$out/www/bad-signature/test/9/updates/x86_64/os"
+rpmsign --define "_gpg_name impostor" --resign "$out/www/unknown-key/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm" >/dev/null
+repo "$out/www/unknown-key/test/9/updates/x86_64/os"
 # A repomd.xml changed after it was signed.
 printf '<!-- changed after signing -->\n' >> "$out/www/bad-repomd/test/9/updates/x86_64/os/repodata/repomd.xml"
 gpgconf --kill gpg-agent || true

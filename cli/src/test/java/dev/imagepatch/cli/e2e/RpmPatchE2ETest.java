@@ -318,25 +318,34 @@ class RpmPatchE2ETest {
   @Test
   @Order(5)
   void badRepositoriesAreRefusedClearlyAndNothingIsPushed() throws Exception {
-    CliRun badPackage = CliRun.of("patch", "-i", image, "-r", report.toString(), "--push", "-t", "9-bad-signature",
-        "--cache", work.resolve("cache-bad-1").toString(), "--mirror",
-        RpmFixtures.ARCHIVE + "=" + server.base() + "bad-signature/");
-    System.out.println(badPackage.err());
-    assertEquals(1, badPackage.code(), badPackage.out() + badPackage.err());
-    assertTrue(badPackage.err().contains("acme-tools-2.0-1.el9.noarch"), badPackage.err());
-    assertTrue(badPackage.err().toLowerCase(java.util.Locale.ROOT).contains("signature"), badPackage.err());
-
-    CliRun badRepomd = CliRun.of("patch", "-i", image, "-r", report.toString(), "--push", "-t", "9-bad-repomd",
-        "--cache", work.resolve("cache-bad-2").toString(), "--mirror",
-        RpmFixtures.ARCHIVE + "=" + server.base() + "bad-repomd/");
-    System.out.println(badRepomd.err());
-    assertEquals(1, badRepomd.code(), badRepomd.out() + badRepomd.err());
-    assertTrue(badRepomd.err().contains("repomd.xml"), badRepomd.err());
-    assertTrue(badRepomd.err().contains("test-updates"), badRepomd.err());
-
+    // rpm itself says the two packages are bad.
+    for (String bad : List.of("bad-signature", "unknown-key")) {
+      Path rpm = world.www().resolve(bad + "/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm");
+      try {
+        world.rpm(reference, "-K", rpm.toString());
+        org.junit.jupiter.api.Assertions.fail(bad + ": rpm -K accepts " + rpm);
+      } catch (java.io.IOException e) {
+        assertTrue(e.getMessage().contains("SIGNATURES NOT OK"), e.getMessage());
+      }
+    }
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("bad-signature", "acme-tools-2.0-1.el9.noarch");
+    expected.put("unknown-key", "acme-tools-2.0-1.el9.noarch");
+    expected.put("bad-repomd", "repomd.xml");
+    for (Map.Entry<String, String> bad : expected.entrySet()) {
+      CliRun r = CliRun.of("patch", "-i", image, "-r", report.toString(), "--push", "-t", "9-" + bad.getKey(),
+          "--cache", work.resolve("cache-" + bad.getKey()).toString(), "--mirror",
+          RpmFixtures.ARCHIVE + "=" + server.base() + bad.getKey() + "/");
+      System.out.println(bad.getKey() + ": " + r.err());
+      assertEquals(1, r.code(), r.out() + r.err());
+      String err = r.err();
+      assertTrue(err.contains(bad.getValue()) && err.contains("test-updates")
+          && err.toLowerCase(java.util.Locale.ROOT).contains("signature"), bad.getKey() + ": " + err);
+    }
     List<String> tags = registry.client().listTags("testlinux");
-    assertFalse(tags.contains("9-bad-signature"), tags.toString());
-    assertFalse(tags.contains("9-bad-repomd"), tags.toString());
+    for (String bad : expected.keySet()) {
+      assertFalse(tags.contains("9-" + bad), bad + " pushed: " + tags);
+    }
   }
 
   /** Copies an image out of the registry with skopeo and unpacks it with umoci; returns its rootfs. */
