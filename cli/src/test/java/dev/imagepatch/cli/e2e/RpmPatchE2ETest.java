@@ -348,6 +348,26 @@ class RpmPatchE2ETest {
     }
   }
 
+  @Test
+  @Order(6)
+  void aScriptletNoEffectCoversIsListedAndStrictRefusesIt() throws Exception {
+    String mirror = RpmFixtures.ARCHIVE + "=" + server.base() + "good/";
+    CliRun dry = CliRun.of("patch", "-i", image, "-r", report.toString(), "--dry-run", "--verbose", "-t", "9-dry",
+        "--cache", work.resolve("cache").toString(), "--mirror", mirror);
+    assertEquals(0, dry.code(), dry.out() + dry.err());
+    // acme-tools' %posttrans (systemctl daemon-reload when systemctl exists) is the one script no effect covers.
+    assertTrue(dry.out().contains("Note: script not run: acme-tools"), dry.out());
+    assertFalse(dry.out().contains("script not run: glibc") || dry.out().contains("script not run: ca-certificates")
+        || dry.out().contains("script not run: libtasn1") || dry.out().contains("script not run: p11-kit"),
+        "ldconfig and update-ca-trust are reproduced: " + dry.out());
+    CliRun strict = CliRun.of("patch", "-i", image, "-r", report.toString(), "--strict", "--push", "-t", "9-strict",
+        "--cache", work.resolve("cache").toString(), "--mirror", mirror);
+    assertEquals(1, strict.code(), strict.out() + strict.err());
+    assertTrue(strict.err().contains("script not run: acme-tools"), strict.err());
+    List<String> tags = registry.client().listTags("testlinux");
+    assertFalse(tags.contains("9-dry") || tags.contains("9-strict"), tags.toString());
+  }
+
   /** Copies an image out of the registry with skopeo and unpacks it with umoci; returns its rootfs. */
   static Path pull(String repoTag, Path bundle) throws Exception {
     Path layout = work.resolve("pulled-" + repoTag.replace(':', '-'));
