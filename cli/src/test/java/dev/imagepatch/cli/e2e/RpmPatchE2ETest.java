@@ -182,6 +182,11 @@ class RpmPatchE2ETest {
     System.out.printf("imagepatch patch: %.1f s%n", (System.nanoTime() - t) / 1e9);
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().startsWith("Patched " + image + " -> " + image + "-patched (sha256:"), r.out());
+    dev.imagepatch.oci.Manifest baseManifest = (dev.imagepatch.oci.Manifest) registry.client().getManifest("testlinux", "9");
+    dev.imagepatch.oci.Manifest patched = (dev.imagepatch.oci.Manifest) registry.client().getManifest("testlinux",
+        "9-patched");
+    assertEquals(baseManifest.layers(), patched.layers().subList(0, patched.layers().size() - 1),
+        "one layer added, the base's unchanged");
     Path ours = pull("testlinux:9-patched", work.resolve("ours"));
     judge(ours, new String[0]);
     assertFalse(Files.exists(ours.resolve("var/lib/rpm/rpmdb.sqlite-wal"), LinkOption.NOFOLLOW_LINKS),
@@ -227,6 +232,7 @@ class RpmPatchE2ETest {
     RpmFixtures.toBdb(bdb.resolve("var/lib/rpm"));
     String[] bdbRo = {"--define", "_db_backend bdb_ro"};
     assertEquals(withoutTimes(installed(base)), withoutTimes(installed(bdb, bdbRo)), "the converted base reads back");
+    RpmFixtures.run(Map.of(), "db5.3_verify", "-q", bdb.resolve("var/lib/rpm/Packages").toString());
     OciLayout layout = OciLayout.openOrCreate(work.resolve("bdb-layout"));
     RpmFixtures.image(bdb, layout, "9-bdb");
     ImageCopier.create(2, new ImageCopier.Listener() {}).copy(layout, "9-bdb",
