@@ -45,14 +45,16 @@ final class PackageFetch {
     String what = r.nvra() + " from repository " + repo.id() + " (" + uri + ")";
     context.listener().step("fetching " + r.nvra() + " from " + repo.id());
     RpmPackage p;
+    Path file = null;
     try {
       Checksum c = r.checksum();
       c.digest(what);
-      Path file = cache.get(Checksum.algorithm(c.type(), what), c.hex(), r.packageSize(),
+      file = cache.get(Checksum.algorithm(c.type(), what), c.hex(), r.packageSize(),
           () -> Fetch.get(context.http(), uri).orElseThrow(() -> new IOException(uri + ": not found (HTTP 404)")), what);
       p = RpmPackage.open(file);
     } catch (IOException e) {
-      throw new PatchException(what + ": " + e.getMessage());
+      String m = String.valueOf(e.getMessage());
+      throw new PatchException(what + ": " + (file == null ? m : m.replace(file.toString(), r.nvra() + ".rpm")));
     }
     if (!p.name().equals(r.name()) || !p.version().equals(r.version()) || !p.release().equals(r.release())
         || !p.arch().equals(r.arch())) {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -33,7 +32,7 @@ public final class FixtureRpmRepository implements AutoCloseable, AfterAllCallba
   private final Path work;
   private final Path gnupg;
   private final LoopbackFiles http;
-  private final Map<String, Path> built = new ConcurrentHashMap<>();
+  private final Map<RpmSpec, Path> built = new java.util.IdentityHashMap<>();
   private byte[] publicKey;
   private byte[] impostorKey;
   private int builds;
@@ -117,11 +116,18 @@ public final class FixtureRpmRepository implements AutoCloseable, AfterAllCallba
       sign.addAll(copies);
       run(sign, null);
     }
-    run(List.of("createrepo_c", "--quiet", "--no-database", "--simple-md-filenames", dir.toString()), null);
+    byte[] said = run(List.of("createrepo_c", "--no-database", "--simple-md-filenames", dir.toString()), null);
+    try (InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(dir.resolve("repodata/primary.xml.gz")))) {
+      String primary = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+      if (!primary.contains("packages=\"" + rpms.size() + "\"")) {
+        throw new IOException("createrepo_c did not index all of " + rpms + ": " + new String(said,
+            StandardCharsets.UTF_8));
+      }
+    }
     if (modulesYaml != null) {
       Path yaml = work.resolve("modules.yaml");
       Files.writeString(yaml, modulesYaml);
-      run(List.of("modifyrepo_c", "--quiet", "--mdtype=modules", yaml.toString(), dir.resolve("repodata").toString()),
+      run(List.of("modifyrepo_c", "--mdtype=modules", yaml.toString(), dir.resolve("repodata").toString()),
           null);
     }
     if (repomdSigner != Signer.NONE) {
@@ -138,7 +144,7 @@ public final class FixtureRpmRepository implements AutoCloseable, AfterAllCallba
 
   /** The package rpmbuild made for {@code p} (unsigned; each published copy is signed on its own). */
   public synchronized Path build(RpmSpec p) throws IOException {
-    Path done = built.get(p.toString());
+    Path done = built.get(p);
     if (done != null) {
       return done;
     }
@@ -156,7 +162,7 @@ public final class FixtureRpmRepository implements AutoCloseable, AfterAllCallba
     if (!Files.isRegularFile(rpm)) {
       throw new IOException("rpmbuild made no " + rpm);
     }
-    built.put(p.toString(), rpm);
+    built.put(p, rpm);
     return rpm;
   }
 

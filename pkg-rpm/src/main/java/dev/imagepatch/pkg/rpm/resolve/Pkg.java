@@ -1,0 +1,126 @@
+package dev.imagepatch.pkg.rpm.resolve;
+
+import dev.imagepatch.pkg.rpm.repo.RpmDependency;
+import dev.imagepatch.pkg.rpm.repo.RpmRecord;
+import dev.imagepatch.pkg.version.RpmVersion;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A solvable with what the solver needs precomputed: its EVR, parsed dependencies and repository rank. */
+final class Pkg {
+  final RpmSolvable solvable;
+  final RpmRecord record;
+  final int priority;
+  final int cost;
+  /** Position of the repository among the configured ones (ties after priority and cost). */
+  final int repoIndex;
+  final RpmVersion evr;
+  final Dependency.Simple self;
+  /** Provides by name, the package's own {@code name = evr} included, as libsolv adds it. */
+  private final Map<String, List<Dependency.Simple>> provides = new HashMap<>();
+  private final Set<String> files;
+  private List<Dependency> requires;
+  private List<Dependency> conflicts;
+  private List<Dependency.Simple> obsoletes;
+
+  Pkg(RpmSolvable s, RpmRecord record, int priority, int cost, int repoIndex) {
+    this.solvable = s;
+    this.record = record;
+    this.priority = priority;
+    this.cost = cost;
+    this.repoIndex = repoIndex;
+    this.evr = RpmVersion.parse(s.evr());
+    this.self = Dependency.Simple.self(s);
+    provides.computeIfAbsent(s.name(), k -> new ArrayList<>(2)).add(self);
+    for (RpmDependency d : s.provides()) {
+      provides.computeIfAbsent(d.name(), k -> new ArrayList<>(2)).add(Dependency.Simple.of(d));
+    }
+    this.files = s.files().isEmpty() ? Set.of() : new HashSet<>(s.files());
+  }
+
+  String name() {
+    return solvable.name();
+  }
+
+  String arch() {
+    return solvable.arch();
+  }
+
+  boolean installed() {
+    return solvable.isInstalled();
+  }
+
+  /** Names (and file paths) under which it is indexed as a provider. */
+  Set<String> provideNames() {
+    Set<String> out = new HashSet<>(provides.keySet());
+    out.addAll(files);
+    return out;
+  }
+
+  /** Whether it provides the simple dependency (files through its file list). */
+  boolean provides(Dependency.Simple d) {
+    List<Dependency.Simple> l = provides.get(d.name());
+    if (l != null) {
+      for (Dependency.Simple p : l) {
+        if (d.matchedBy(p)) {
+          return true;
+        }
+      }
+    }
+    return d.isFile() && files.contains(d.name());
+  }
+
+  /** Whether an obsoletes or a package-name conflict matches this package's name and EVR (pool_match_nevr). */
+  boolean matchesNevr(Dependency.Simple d) {
+    return d.name().equals(name()) && d.matchedBy(self);
+  }
+
+  List<Dependency> requires() {
+    if (requires == null) {
+      requires = parse(solvable.requires());
+    }
+    return requires;
+  }
+
+  List<Dependency> conflicts() {
+    if (conflicts == null) {
+      conflicts = parse(solvable.conflicts());
+    }
+    return conflicts;
+  }
+
+  List<Dependency.Simple> obsoletes() {
+    if (obsoletes == null) {
+      List<Dependency.Simple> out = new ArrayList<>();
+      for (RpmDependency d : solvable.obsoletes()) {
+        out.add(Dependency.Simple.of(d));
+      }
+      obsoletes = out;
+    }
+    return obsoletes;
+  }
+
+  private List<Dependency> parse(List<RpmDependency> deps) {
+    List<Dependency> out = new ArrayList<>(deps.size());
+    for (RpmDependency d : deps) {
+      if (d.name().startsWith("rpmlib(")) {
+        continue;
+      }
+      try {
+        out.add(Dependency.of(d));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(solvable + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return solvable.nevra();
+  }
+}

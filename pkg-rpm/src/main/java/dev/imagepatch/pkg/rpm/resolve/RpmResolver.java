@@ -1,0 +1,243 @@
+package dev.imagepatch.pkg.rpm.resolve;
+
+import dev.imagepatch.pkg.rpm.repo.RpmRecord;
+import dev.imagepatch.pkg.version.RpmVersion;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Resolves {@code dnf upgrade <names>} as dnf 4 (over libsolv) does with {@code best=True} (RHEL's
+ * and Fedora's dnf.conf) and {@code install_weak_deps=False}: every installed package of each
+ * named package goes to its best candidate (highest repository priority, then best arch, then
+ * highest EVR; packages obsoleting it count as candidates, as dnf adds them to the selection),
+ * new requirements are installed (already installed providers first, then libsolv's policy:
+ * priority, arch, version, name), conflicting or broken installed packages are upgraded, and
+ * packages the new ones obsolete are removed. Installonly packages (kernels) are never upgraded in
+ * an image: they are {@link Skipped}. A report's fixed version is a floor: a best candidate below
+ * it is a {@link ResolutionException}.
+ *
+ * <p>The search is libsolv's greedy path without its backtracking: where libsolv would have to
+ * try a second alternative this resolver reports the problem (see the README for the differences).
+ */
+public final class RpmResolver {
+  /** A repository's packages, as primary lists them; dnf's {@code priority} (lower wins, default 99) and {@code cost}. */
+  public record Repository(String id, int priority, int cost, List<RpmRecord> records) {
+    public Repository {
+      records = List.copyOf(records);
+    }
+
+    /** A repository with dnf's default priority (99) and cost (1000). */
+    public static Repository of(String id, List<RpmRecord> records) {
+      return new Repository(id, 99, 1000, records);
+    }
+  }
+
+  /**
+   * One name to upgrade.
+   *
+   * @param minimumEvr the fixed version a report asks for; null for "the best there is"
+   * @param vulnerabilities the ids a failure names
+   */
+  public record Request(String name, String minimumEvr, List<String> vulnerabilities) {
+    public Request {
+      vulnerabilities = vulnerabilities == null ? List.of() : List.copyOf(vulnerabilities);
+    }
+
+    public static Request of(String name) {
+      return new Request(name, null, List.of());
+    }
+  }
+
+  /**
+   * One package change of the transaction.
+   *
+   * @param from the installed package replaced or removed; null for a new package
+   * @param to the package installed; null for a removal (obsoleted)
+   * @param record {@code to}'s repository record; null for a removal
+   * @param repository {@code to}'s repository id ({@code from}'s, "@System", for a removal)
+   * @param reason {@code requested}, {@code multilib} (another arch of a requested name),
+   *     {@code dependency} or {@code obsoleted}
+   */
+  public record Change(String name, String arch, RpmSolvable from, RpmSolvable to, RpmRecord record,
+      String repository, String reason) {}
+
+  /** A requested package left alone, and why (e.g. an installonly kernel). */
+  public record Skipped(String name, String reason) {}
+
+  /** What {@code dnf upgrade} would do. */
+  public record Transaction(List<Change> changes, List<Skipped> skipped) {
+    public Transaction {
+      changes = List.copyOf(changes);
+      skipped = List.copyOf(skipped);
+    }
+  }
+
+  /** No transaction: names the package, the candidates seen and the vulnerability ids. */
+  public static final class ResolutionException extends Exception {
+    private final String packageName;
+    private final List<String> candidates;
+    private final List<String> vulnerabilities;
+
+    public ResolutionException(String packageName, String message, List<String> candidates,
+        List<String> vulnerabilities) {
+      super(packageName + ": " + message + (candidates.isEmpty() ? "" : " (candidates seen: "
+          + String.join(", ", candidates) + ")") + (vulnerabilities.isEmpty() ? "" : " [fixes "
+          + String.join(", ", vulnerabilities) + "]"));
+      this.packageName = packageName;
+      this.candidates = List.copyOf(candidates);
+      this.vulnerabilities = List.copyOf(vulnerabilities);
+    }
+
+    public String packageName() {
+      return packageName;
+    }
+
+    /** NEVRAs of the candidates the resolver saw, with their repository. */
+    public List<String> candidates() {
+      return candidates;
+    }
+
+    public List<String> vulnerabilities() {
+      return vulnerabilities;
+    }
+  }
+
+  final Arch arch;
+  final Set<String> installonlyNames;
+  final List<Pkg> installed = new ArrayList<>();
+  final List<Pkg> available = new ArrayList<>();
+  final Map<String, List<Pkg>> installedByName = new HashMap<>();
+  final Map<String, List<Pkg>> availableByName = new HashMap<>();
+  /** provide name or file path -> available packages providing it. */
+  final Map<String, List<Pkg>> availableProviders = new HashMap<>();
+  /** obsoleted name -> available packages with an obsoletes of that name. */
+  final Map<String, List<Pkg>> obsoleters = new HashMap<>();
+  /** provide name or file path -> installed packages providing it. */
+  final Map<String, List<Pkg>> installedProviders = new HashMap<>();
+
+  private RpmResolver(String basearch, Set<String> installonlyNames) {
+    this.arch = new Arch(basearch);
+    this.installonlyNames = Set.copyOf(installonlyNames);
+  }
+
+  /**
+   * A resolver over the image's installed packages and the repositories' (already modular-filtered)
+   * packages; packages of other architectures and source packages are left out.
+   *
+   * @param installonlyNames dnf's {@code installonlypkgs} (kernel, kernel-core, ...); packages
+   *     providing {@code installonlypkg(...)} count too
+   */
+  public static RpmResolver of(List<RpmSolvable> installed, List<Repository> repositories, String basearch,
+      Set<String> installonlyNames) {
+    RpmResolver r = new RpmResolver(basearch, installonlyNames);
+    for (RpmSolvable s : installed) {
+      if (s.name().equals("gpg-pubkey")) {
+        continue; // rpm's imported keys: not packages libsolv solves over
+      }
+      Pkg p = new Pkg(s, null, Integer.MIN_VALUE, 0, -1);
+      r.installed.add(p);
+      r.installedByName.computeIfAbsent(s.name(), k -> new ArrayList<>(1)).add(p);
+      for (String n : p.provideNames()) {
+        r.installedProviders.computeIfAbsent(n, k -> new ArrayList<>(1)).add(p);
+      }
+    }
+    int index = 0;
+    for (Repository repo : repositories) {
+      for (RpmRecord rec : repo.records()) {
+        if (rec.isSource() || !r.arch.allowed(rec.arch())) {
+          continue;
+        }
+        Pkg p = new Pkg(RpmSolvable.available(rec, repo.id()), rec, repo.priority(), repo.cost(), index);
+        r.available.add(p);
+        r.availableByName.computeIfAbsent(rec.name(), k -> new ArrayList<>(2)).add(p);
+        for (String n : p.provideNames()) {
+          r.availableProviders.computeIfAbsent(n, k -> new ArrayList<>(1)).add(p);
+        }
+        for (var o : rec.obsoletes()) {
+          List<Pkg> l = r.obsoleters.computeIfAbsent(o.name(), k -> new ArrayList<>(1));
+          if (l.isEmpty() || l.get(l.size() - 1) != p) {
+            l.add(p);
+          }
+        }
+      }
+      index++;
+    }
+    return r;
+  }
+
+  /** {@code dnf upgrade <names>}. */
+  public Transaction upgrade(List<Request> requests) throws ResolutionException {
+    return new Solve(this).upgrade(requests);
+  }
+
+  /**
+   * Every installed name whose best candidate is newer than what is installed, with that
+   * candidate's EVR as the floor (installonly names left out).
+   */
+  public List<Request> updateAll() {
+    Map<String, Request> out = new TreeMap<>();
+    for (Pkg p : installed) {
+      if (isInstallonly(p)) {
+        continue;
+      }
+      Pkg best = Solve.best(this, updateCandidates(p, true));
+      if (best != null && best.name().equals(p.name())) {
+        out.putIfAbsent(p.name(), new Request(p.name(), best.solvable.evr(), List.of()));
+      }
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  boolean isInstallonly(Pkg p) {
+    if (installonlyNames.contains(p.name())) {
+      return true;
+    }
+    for (var d : p.solvable.provides()) {
+      if (d.name().startsWith("installonlypkg(")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The candidates libsolv's {@code policy_findupdatepackages} gives an installed package: newer
+   * packages of its name and a legal arch, and (with {@code obsoleters}) packages whose obsoletes
+   * match it, of a legal arch.
+   */
+  List<Pkg> updateCandidates(Pkg p, boolean obsoleters) {
+    Map<Pkg, Boolean> out = new LinkedHashMap<>();
+    for (Pkg a : availableByName.getOrDefault(p.name(), List.of())) {
+      if (arch.compatible(p.arch(), a.arch()) && a.evr.compareTo(p.evr) > 0) {
+        out.put(a, true);
+      }
+    }
+    if (obsoleters) {
+      for (Pkg a : this.obsoleters.getOrDefault(p.name(), List.of())) {
+        if (!a.name().equals(p.name()) && arch.compatible(p.arch(), a.arch())) {
+          for (Dependency.Simple o : a.obsoletes()) {
+            if (p.matchesNevr(o)) {
+              out.put(a, true);
+              break;
+            }
+          }
+        }
+      }
+    }
+    return new ArrayList<>(out.keySet());
+  }
+
+  static List<String> describe(List<Pkg> candidates) {
+    List<String> out = new ArrayList<>();
+    candidates.stream().sorted(Comparator.comparing((Pkg p) -> p.name()).thenComparing((Pkg p) -> p.evr,
+        Comparator.<RpmVersion>naturalOrder())).forEach(p -> out.add(p.solvable.nevra() + " ("
+            + p.solvable.repository() + ")"));
+    return out;
+  }
+}
