@@ -11,7 +11,9 @@ import java.util.Map;
  * extra repositories and keys, each in the family's own syntax. The Debian backend reads extra
  * repositories as {@code sources.list} lines and keys as OpenPGP keyrings; the apk backend reads
  * {@code /etc/apk/repositories} lines ({@code [@tag] URL}) and RSA public keys (files or
- * directories of {@code *.pub}).
+ * directories of {@code *.pub}); the rpm backend reads an extra repository as the path of a
+ * {@code .repo} file or a base URL, keys as OpenPGP public key files trusted beside the image's
+ * {@code gpgkey=} files, and a mirror's FROM as a URL prefix or a repository id.
  */
 public final class RepositoryOptions {
   private static final RepositoryOptions NONE = builder().build();

@@ -279,7 +279,7 @@ final class TrustExtract {
 
   /**
    * {@code p11_extract_jks_cacerts}: a JKS key store of trusted certificate entries, aliases the
-   * labels lower-cased without spaces or non-ASCII bytes (a clash numbered as p11-kit does), every
+   * labels lower-cased without spaces or non-ASCII bytes (a clash gets {@code -1}, {@code -2}, ...), every
    * entry dated {@code millis}, sealed with the SHA-1 Java keys with the password "changeit".
    */
   static byte[] jks(List<Item> items, long millis) {
@@ -299,10 +299,9 @@ final class TrustExtract {
           converted.append(Character.toLowerCase(c));
         }
       }
-      // p11-kit empties its buffer after a clash, so the next tries are "-1", "-2", ... alone.
       String alias = converted.toString();
       for (int n = 1; aliases.contains(alias); n++) {
-        alias = "-" + n;
+        alias = converted + "-" + n;
       }
       aliases.add(alias);
       byte[] a = alias.getBytes(StandardCharsets.US_ASCII);

@@ -195,6 +195,17 @@ final class AlternativesScript {
         endOfStatement();
         return new If(test, then, otherwise);
       }
+      if (t.isWord("[") || t.isWord("test")) {
+        // [ $1 -eq 0 ] && command, [ $1 -eq 0 ] || command
+        List<Word> test = condition();
+        String op = at < tokens.size() ? tokens.get(at).op() : null;
+        if (!"&&".equals(op) && !"||".equals(op)) {
+          throw new Unsupported("a test without && or ||");
+        }
+        at++;
+        Node command = statement();
+        return op.equals("&&") ? new If(test, List.of(command), List.of()) : new If(test, List.of(), List.of(command));
+      }
       List<Word> words = new ArrayList<>();
       while (at < tokens.size() && tokens.get(at).word() != null) {
         words.add(tokens.get(at++).word());
@@ -223,6 +234,20 @@ final class AlternativesScript {
 
     /** {@code [ ... ]} or {@code test ...}, then {@code ;}/newline and {@code then}. */
     List<Word> test() throws Unsupported {
+      List<Word> words = condition();
+      while (at < tokens.size() && tokens.get(at).op() != null
+          && (tokens.get(at).op().equals(";") || tokens.get(at).op().equals("\n"))) {
+        at++;
+      }
+      if (at >= tokens.size() || !tokens.get(at).isWord("then")) {
+        throw new Unsupported("if without then");
+      }
+      at++;
+      return words;
+    }
+
+    /** {@code [ ... ]} or {@code test ...}: the words compared. */
+    List<Word> condition() throws Unsupported {
       List<Word> words = new ArrayList<>();
       boolean bracket = tokens.get(at).isWord("[");
       if (!bracket && !tokens.get(at).isWord("test")) {
@@ -238,14 +263,6 @@ final class AlternativesScript {
         }
         at++;
       }
-      while (at < tokens.size() && tokens.get(at).op() != null
-          && (tokens.get(at).op().equals(";") || tokens.get(at).op().equals("\n"))) {
-        at++;
-      }
-      if (at >= tokens.size() || !tokens.get(at).isWord("then")) {
-        throw new Unsupported("if without then");
-      }
-      at++;
       return words;
     }
 
@@ -285,8 +302,11 @@ final class AlternativesScript {
         } else {
           throw new Unsupported("a pipe");
         }
+      } else if (c == '&' && i + 1 < n && s.charAt(i + 1) == '&') {
+        out.add(new Token(null, "&&"));
+        i += 2;
       } else if (c == '&' && !(i + 1 < n && s.charAt(i + 1) == '>')) {
-        throw new Unsupported("& or &&");
+        throw new Unsupported("a background command");
       } else if (c == '<' || c == '(' || c == ')' || c == '`') {
         throw new Unsupported("'" + c + "'");
       } else if (redirection(s, i) > 0) {

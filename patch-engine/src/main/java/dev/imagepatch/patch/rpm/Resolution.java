@@ -1,134 +1,138 @@
 package dev.imagepatch.patch.rpm;
 
 import dev.imagepatch.patch.PatchException;
+import dev.imagepatch.patch.PatchListener;
 import dev.imagepatch.patch.spi.Request;
 import dev.imagepatch.pkg.rpm.repo.ModulesYaml;
+import dev.imagepatch.pkg.rpm.repo.RpmDependency;
 import dev.imagepatch.pkg.rpm.repo.RpmRecord;
-import dev.imagepatch.pkg.version.RpmVersion;
+import dev.imagepatch.pkg.rpm.resolve.ModularFilter;
+import dev.imagepatch.pkg.rpm.resolve.RpmResolver;
+import dev.imagepatch.pkg.rpm.resolve.RpmSolvable;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
- * INTERIM (until pkg-rpm's {@code RpmResolver} lands on this branch): the highest visible candidate
- * of each requested name and installed architecture, by repository priority then EVR; no
- * dependencies are followed. Replaced by an adapter over {@code RpmResolver}, which decides as
- * {@code dnf upgrade <names>} does.
+ * The image's packages and repositories handed to pkg-rpm's {@link RpmResolver} (dnf's
+ * {@code upgrade <names>}), the repositories' packages first filtered as dnf's modularity filters
+ * them ({@link ModularFilter}: the image's {@code /etc/dnf/modules.d} state, hotfix repositories
+ * exempt); its transaction mapped back to the image's installed packages and the repositories.
+ * Installonly packages (kernels) are never upgraded in an image: the resolver skips them, and the
+ * listener is told.
  */
 final class Resolution {
+  /** dnf 4's default {@code installonlypkgs} names (the {@code installonlypkg(...)} provides the resolver knows). */
+  static final Set<String> INSTALLONLY = Set.of("kernel", "kernel-PAE");
+
   private final List<InstalledRpm> installed;
-  private final List<OpenRepository> repositories;
-  private final Predicate<RpmRecord> visible;
-  private final Map<RpmRecord, OpenRepository> from = new IdentityHashMap<>();
+  private final Map<String, OpenRepository> repositories = new LinkedHashMap<>();
+  private final Map<RpmSolvable, InstalledRpm> bySolvable = new IdentityHashMap<>();
+  private final RpmResolver resolver;
+  private final PatchListener listener;
 
-  Resolution(List<InstalledRpm> installed, List<OpenRepository> repositories, ModulesState modules) {
+  Resolution(List<InstalledRpm> installed, List<OpenRepository> repos, ModulesState modules, String arch,
+      Set<String> installonly, PatchListener listener) {
     this.installed = installed;
-    this.repositories = repositories;
-    repositories.forEach(r -> r.records().forEach(rec -> from.put(rec, r)));
-    this.visible = visible(repositories, modules);
-  }
-
-  /** dnf's modular filtering across repositories (hotfix repositories exempt). */
-  static Predicate<RpmRecord> visible(List<OpenRepository> repositories, ModulesState modules) {
-    Map<ModulesYaml, Predicate<RpmRecord>> own = new IdentityHashMap<>();
-    Set<String> shadowed = new HashSet<>();
-    for (OpenRepository r : repositories) {
-      if (r.modules().isEmpty()) {
-        continue;
-      }
-      ModulesYaml y = r.modules().get();
-      own.put(y, y.visible(modules.enabled(), modules.disabled()));
-      Set<String> active = y.activeStreams(modules.enabled(), modules.disabled());
-      for (ModulesYaml.ModuleStream s : y.streams()) {
-        if (active.contains(s.id())) {
-          s.artifacts().forEach(a -> shadowed.add(nameOf(a)));
-        }
+    this.listener = listener;
+    Map<String, RpmRecord> byNevra = new HashMap<>();
+    repos.forEach(r -> r.records().forEach(rec -> byNevra.putIfAbsent(rec.name() + "-" + RpmChange.evr(rec) + "."
+        + rec.arch(), rec)));
+    List<RpmSolvable> solvables = new ArrayList<>();
+    for (InstalledRpm i : installed) {
+      RpmSolvable s = solvable(i, byNevra.get(i.nevra()));
+      bySolvable.put(s, i);
+      solvables.add(s);
+    }
+    Map<String, ModulesYaml> yaml = new HashMap<>();
+    Set<String> hotfix = new LinkedHashSet<>();
+    for (OpenRepository r : repos) {
+      repositories.put(r.id(), r);
+      r.modules().ifPresent(m -> yaml.put(r.id(), m));
+      if (r.config().moduleHotfixes()) {
+        hotfix.add(r.id());
       }
     }
-    Map<RpmRecord, OpenRepository> owner = new IdentityHashMap<>();
-    repositories.forEach(r -> r.records().forEach(rec -> owner.put(rec, r)));
-    return rec -> {
-      OpenRepository r = owner.get(rec);
-      if (r == null || r.config().moduleHotfixes()) {
-        return true;
-      }
-      if (r.modules().isPresent()) {
-        return own.get(r.modules().get()).test(rec);
-      }
-      return !shadowed.contains(rec.name());
-    };
+    ModularFilter filter = yaml.isEmpty() ? ModularFilter.NONE
+        : ModularFilter.of(yaml, modules.enabled(), modules.disabled(), hotfix);
+    List<RpmResolver.Repository> visible = new ArrayList<>();
+    for (OpenRepository r : repos) {
+      List<RpmRecord> records = r.records().stream().filter(rec -> filter.visible(r.id(), rec)).toList();
+      visible.add(new RpmResolver.Repository(r.id(), r.config().priority(), r.config().cost(), records));
+    }
+    Set<String> only = new LinkedHashSet<>(INSTALLONLY);
+    only.addAll(installonly);
+    this.resolver = RpmResolver.of(solvables, visible, DnfVariables.basearch(arch), only);
   }
 
-  static String nameOf(String nevra) {
-    int colon = nevra.lastIndexOf(':');
-    int dash = nevra.lastIndexOf('-', colon < 0 ? nevra.length() : colon);
-    return dash < 0 ? nevra : nevra.substring(0, dash);
+  /**
+   * The solver's view of an installed package. From a manifest line (a distroless image has no
+   * headers), the dependencies of the repository's package of the same NEVRA when there is one,
+   * else its name and EVR only.
+   */
+  static RpmSolvable solvable(InstalledRpm i, RpmRecord same) {
+    if (i.header() != null) {
+      return RpmSolvable.installed(i.header());
+    }
+    if (same != null) {
+      RpmSolvable a = RpmSolvable.available(same, RpmSolvable.SYSTEM);
+      return new RpmSolvable(a.name(), a.epoch(), a.version(), a.release(), a.arch(), a.provides(), a.requires(),
+          a.conflicts(), a.obsoletes(), a.files(), RpmSolvable.SYSTEM);
+    }
+    RpmDependency self = new RpmDependency(i.name(), RpmDependency.Flags.EQ, i.epoch(), i.version(), i.release(),
+        false);
+    return new RpmSolvable(i.name(), i.epoch(), i.version(), i.release(), i.arch(), List.of(self), List.of(),
+        List.of(), List.of(), List.of(), RpmSolvable.SYSTEM);
   }
 
   List<RpmChange> upgrade(List<Request> requests) throws PatchException {
+    List<RpmResolver.Request> asked = requests.stream()
+        .map(r -> new RpmResolver.Request(r.name(), r.minimumVersion(), r.vulnerabilities())).toList();
+    RpmResolver.Transaction t;
+    try {
+      t = resolver.upgrade(asked);
+    } catch (RpmResolver.ResolutionException e) {
+      throw new PatchException(e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new PatchException("resolution: " + e.getMessage());
+    }
+    for (RpmResolver.Skipped s : t.skipped()) {
+      listener.step(s.name() + " left as installed: " + s.reason());
+    }
     List<RpmChange> out = new ArrayList<>();
-    for (Request q : requests) {
-      List<InstalledRpm> mine = installed.stream().filter(i -> i.name().equals(q.name())).toList();
-      if (mine.isEmpty()) {
-        throw new PatchException(q.name() + " is not installed in the image");
+    for (RpmResolver.Change c : t.changes()) {
+      InstalledRpm from = c.from() == null ? null : installedOf(c.from());
+      OpenRepository repo = c.to() == null ? null : repositories.get(c.repository());
+      if (c.to() != null && (repo == null || c.record() == null)) {
+        throw new IllegalStateException("the resolver chose " + c.to().nevra() + " of an unknown repository "
+            + c.repository());
       }
-      for (InstalledRpm i : mine) {
-        List<RpmRecord> candidates = candidates(i);
-        RpmRecord best = candidates.isEmpty() ? null : candidates.get(0);
-        if (q.minimumVersion() != null && (best == null
-            || RpmVersion.parse(RpmChange.evr(best)).compareTo(RpmVersion.parse(q.minimumVersion())) < 0)) {
-          throw new PatchException("no repository has " + q.name() + " " + q.minimumVersion() + " or later for "
-              + i.arch() + " (installed " + i.evr() + "; candidates seen: " + (candidates.isEmpty() ? "none"
-              : String.join(", ", candidates.stream().map(c -> RpmChange.evr(c) + " from " + from.get(c).id())
-                  .toList())) + ")" + (q.vulnerabilities().isEmpty() ? "" : " for " + String.join(", ",
-              q.vulnerabilities())));
-        }
-        if (best != null && newer(best, i)) {
-          out.add(new RpmChange(i.name(), best.arch(), i, best, from.get(best), "requested"));
-        }
-      }
+      out.add(new RpmChange(c.name(), c.arch(), from, c.record(), repo, c.reason()));
     }
     return out;
   }
 
-  /** Every installed package with a newer visible candidate, each asked for at that candidate's EVR. */
+  private InstalledRpm installedOf(RpmSolvable s) {
+    InstalledRpm i = bySolvable.get(s);
+    if (i != null) {
+      return i;
+    }
+    for (InstalledRpm x : installed) {
+      if (x.name().equals(s.name()) && x.arch().equals(s.arch()) && x.version().equals(s.version())
+          && x.release().equals(s.release())) {
+        return x;
+      }
+    }
+    throw new IllegalStateException("the resolver replaced " + s.nevra() + ", which is not installed");
+  }
+
+  /** Every installed package with a newer candidate, each asked for at that candidate's EVR. */
   List<Request> updateAll() {
-    List<Request> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    for (InstalledRpm i : installed) {
-      if (i.isPubkey() || !seen.add(i.name() + "." + i.arch())) {
-        continue;
-      }
-      List<RpmRecord> c = candidates(i);
-      if (!c.isEmpty() && newer(c.get(0), i) && out.stream().noneMatch(r -> r.name().equals(i.name()))) {
-        out.add(new Request(i.name(), RpmChange.evr(c.get(0)), List.of()));
-      }
-    }
-    return out;
-  }
-
-  private boolean newer(RpmRecord r, InstalledRpm i) {
-    return RpmVersion.parse(RpmChange.evr(r)).compareTo(RpmVersion.parse(i.evr())) > 0;
-  }
-
-  /** Candidates of the installed package's name and arch (noarch for either), best first. */
-  private List<RpmRecord> candidates(InstalledRpm i) {
-    List<RpmRecord> out = new ArrayList<>();
-    for (OpenRepository r : repositories) {
-      for (RpmRecord rec : r.records()) {
-        if (rec.name().equals(i.name()) && (rec.arch().equals(i.arch()) || rec.arch().equals("noarch")
-            || i.arch().equals("noarch")) && visible.test(rec)) {
-          out.add(rec);
-        }
-      }
-    }
-    out.sort(Comparator.<RpmRecord>comparingInt(rec -> from.get(rec).config().priority())
-        .thenComparing((a, b) -> RpmVersion.parse(RpmChange.evr(b)).compareTo(RpmVersion.parse(RpmChange.evr(a)))));
-    return out;
+    return resolver.updateAll().stream().map(r -> new Request(r.name(), r.minimumEvr(), r.vulnerabilities())).toList();
   }
 }

@@ -42,6 +42,11 @@ final class RpmLayer {
   private final boolean nodocs;
   /** Per package, the header indexes of files not installed. */
   private final Map<Unpack, Set<Integer>> notInstalled = new IdentityHashMap<>();
+  /** A file of a package the transaction leaves as it is. */
+  private record Owned(InstalledRpm owner, RpmFile file) {}
+
+  /** The files of the packages the transaction leaves alone, by resolved path, for rpm's file conflicts. */
+  private final Map<String, Owned> others = new HashMap<>();
   /** Every file (resolved) the new versions install. */
   private final Set<String> installedPaths = new HashSet<>();
   /** Every file (resolved) the old versions had that was removed, for file triggers. */
@@ -57,6 +62,15 @@ final class RpmLayer {
 
   /** Unpacks every change in order, then whites out what the old versions alone had. */
   void unpackAll(List<Unpack> all, List<InstalledRpm> unchanged) throws IOException {
+    for (InstalledRpm i : unchanged) {
+      if (i.header() != null) {
+        for (RpmFile f : RpmPackage.files(i.header())) {
+          if (!f.isDirectory() && !f.isGhost()) {
+            others.putIfAbsent(resolved(f.path()), new Owned(i, f));
+          }
+        }
+      }
+    }
     for (Unpack u : all) {
       if (u.pkg() != null) {
         unpack(u);
@@ -146,12 +160,14 @@ final class RpmLayer {
           out.directoryIfAbsent(target, mode, uid, gid, mtime);
           installedPaths.add(target);
         } else if (f.isSymlink()) {
+          conflict(target, f, newAlgo, culprit);
           FileFate.Action a = fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo);
           installedPaths.add(target);
           if (place(a, target, culprit)) {
             out.symlink(a == FileFate.Action.ALTNAME ? target + ".rpmnew" : target, f.linkTo(), uid, gid, mtime);
           }
         } else if (f.isRegular()) {
+          conflict(target, f, newAlgo, culprit);
           installedPaths.add(target);
           if (e.nlink() > 1) {
             List<RpmPackage.PayloadEntry> set = links.computeIfAbsent(e.inode(), k -> new ArrayList<>());
@@ -187,6 +203,26 @@ final class RpmLayer {
       throw new IOException(culprit + ": " + e.getMessage() + "; rpm refuses such a package", e);
     }
     notInstalled.put(u, skipped);
+  }
+
+  /**
+   * rpm's file conflict check: a file another installed package owns may be shared only when both
+   * have it the same (type, digest, link target); else the transaction fails, as dnf's does
+   * ("file /x from install of A conflicts with file from package B").
+   */
+  private void conflict(String target, RpmFile f, int algo, String culprit) throws IOException {
+    Owned o = others.get(target);
+    if (o == null) {
+      return;
+    }
+    RpmFile g = o.file();
+    int theirs = (int) o.owner().header().number(Tags.FILEDIGESTALGO).orElse(Tags.DIGEST_MD5);
+    boolean same = f.isSymlink() ? g.isSymlink() && f.linkTo().equals(g.linkTo())
+        : g.isRegular() && theirs == algo && f.digest().equalsIgnoreCase(g.digest());
+    if (!same && !(f.isConfig() && g.isConfig())) {
+      throw new IOException("file " + f.path() + " from install of " + culprit + " conflicts with file from package "
+          + o.owner().nevra() + " (rpm refuses the transaction)");
+    }
   }
 
   /**

@@ -36,6 +36,7 @@ final class RpmSession implements PackageSession {
   private final String arch;
   private final List<InstalledRpm> installed;
   private List<OpenRepository> repositories;
+  private Resolution resolution;
   private List<RpmChange> resolved = List.of();
   private List<RpmLayer.Unpack> unpacked = List.of();
   private RpmLayer layer;
@@ -126,8 +127,19 @@ final class RpmSession implements PackageSession {
     return repositories;
   }
 
+  /** dnf upgrade's resolver over the image and its repositories, built once. */
   private Resolution resolution() throws PatchException {
-    return new Resolution(installed, repositories(), ModulesState.of(image));
+    if (resolution == null) {
+      java.util.Set<String> installonly = new java.util.LinkedHashSet<>();
+      RepoConfigs.main(image).ifPresent(m -> installonly.addAll(m.list("installonlypkgs")));
+      try {
+        resolution = new Resolution(installed, repositories(), ModulesState.of(image), arch, installonly,
+            context.listener());
+      } catch (IllegalArgumentException e) {
+        throw new PatchException("the image's rpm database: " + e.getMessage());
+      }
+    }
+    return resolution;
   }
 
   @Override

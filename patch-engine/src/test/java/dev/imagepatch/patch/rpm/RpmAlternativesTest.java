@@ -126,6 +126,29 @@ class RpmAlternativesTest {
   }
 
   @Test
+  void shortGuardsAndNumbers() throws Exception {
+    PatchLayer layer = layer(image());
+    RpmAlternatives alternatives = new RpmAlternatives(layer);
+    String post = "[ \"$1\" -ge 1 ] && /usr/sbin/update-alternatives --install /usr/bin/nc nmap /usr/bin/ncat 0x10 \\\n"
+        + "  --slave /usr/share/man/man1/nc.1.gz nmap-man /usr/share/man/man1/ncat.1.gz || :\n";
+    assertTrue(alternatives.run(post, 0), "the guard is false: nothing");
+    assertTrue(alternatives.run(post, 1));
+    assertTrue(alternatives.run("test $1 = 0 || exit 0\nalternatives --install /usr/bin/nc nmap //opt//nc 010\n", 2),
+        "exit 0 when $1 is not 0");
+    alternatives.write();
+    // 0x10 is 16 to strtol; the second install never ran.
+    assertEquals("auto\n/usr/bin/nc\nnmap-man\n/usr/share/man/man1/nc.1.gz\n\n/usr/bin/ncat\n16\n"
+        + "/usr/share/man/man1/ncat.1.gz\n", state(layer, "nmap"));
+    assertEquals("/etc/alternatives/nmap-man", links(layer).get("usr/share/man/man1/nc.1.gz"));
+
+    layer = layer(image());
+    alternatives = new RpmAlternatives(layer);
+    assertTrue(alternatives.run("test $1 = 0 || exit 0\nalternatives --install /usr/bin/nc nmap //opt//nc 010\n", 0));
+    alternatives.write();
+    assertEquals("auto\n/usr/bin/nc\n\n/opt/nc\n8\n", state(layer, "nmap"), "paths normalized, 010 octal");
+  }
+
+  @Test
   void otherShellIsNotRun() throws Exception {
     PatchLayer layer = layer(image());
     RpmAlternatives alternatives = new RpmAlternatives(layer);

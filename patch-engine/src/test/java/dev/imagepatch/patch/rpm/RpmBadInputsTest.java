@@ -58,18 +58,22 @@ class RpmBadInputsTest {
 
   /** Patches an image of hello 1.0-1 whose repository is {@code repoPath}; returns the refusal, checking nothing was pushed. */
   static PatchException refused(String name, FixtureRpmImages.Spec image) throws Exception {
+    return refused(name, image, report());
+  }
+
+  static PatchException refused(String name, FixtureRpmImages.Spec image, Report report) throws Exception {
     OciLayout source = OciLayout.openOrCreate(work.resolve(name));
     image.write(source, "9");
     OciLayout target = OciLayout.openOrCreate(work.resolve(name + "-target"));
     Map<String, String> before = FixtureImages.snapshot(target);
     PatchException e = assertThrows(PatchException.class, () -> Patcher.create().patch(PatchRequest.builder(source,
-        "9", report()).target(target, "patched").cacheDirectory(work.resolve("cache")).build()));
+        "9", report).target(target, "patched").cacheDirectory(work.resolve("cache")).build()));
     assertEquals(before, FixtureImages.snapshot(target), "nothing pushed");
     return e;
   }
 
   static FixtureRpmImages.Spec image(String repoPath) {
-    return FixtureRpmImages.rocky(repo, repoPath, RpmPatchTest.HELLO_1);
+    return FixtureRpmImages.rocky(repo, repoPath, RpmPatchTest.BASH, RpmPatchTest.HELLO_1);
   }
 
   @Test
@@ -202,5 +206,17 @@ class RpmBadInputsTest {
         + "gpgcheck=1\ngpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-fixture\n"));
     assertTrue(e.getMessage().contains("metalink") && e.getMessage().contains("fixture-9.4&arch=x86_64")
         && e.getMessage().contains("--mirror fixture=URL"), e.getMessage());
+  }
+
+  @Test
+  void aFileAnotherPackageOwnsDifferentlyIsAConflictAsRpmSays() throws Exception {
+    RpmSpec clash1 = RpmSpec.rpm("clash", "1.0", "1").file("/usr/bin/clash", "clash 1\n");
+    RpmSpec clash2 = RpmSpec.rpm("clash", "1.0", "2").file("/usr/bin/clash", "clash 2\n")
+        .file("/bin/sh", "not bash\n", 0755);
+    repo.publish("clash", clash1, clash2);
+    PatchException e = refused("clash", FixtureRpmImages.rocky(repo, "clash", RpmPatchTest.BASH, clash1),
+        FixtureReports.trivy("rocky", "9.4", "amd64", finding(CVE, "clash", "1.0-1", "1.0-2")));
+    assertTrue(e.getMessage().contains("file /bin/sh from install of clash-1.0-2.noarch conflicts with file from"
+        + " package bash-5.1.8-9.noarch"), e.getMessage());
   }
 }

@@ -60,6 +60,18 @@ class RpmPatchTest {
   static final RpmSpec LIBFOO_2 = rpm("libfoo", "2.0", "2").file("/usr/lib64/libfoo.so.2", "foo 2.0-2\n", 0755)
       .script("%post -p /sbin/ldconfig", "").script("%postun -p /sbin/ldconfig", "");
   static final RpmSpec FILESYSTEM = rpm("filesystem", "3.16", "2").dir("/usr/share/doc/hello");
+  /** What rpmbuild's scriptlets require: {@code /bin/sh} and {@code /sbin/ldconfig}. */
+  static final RpmSpec BASH = rpm("bash", "5.1.8", "9").file("/bin/sh", "#!/bin/false\n", 0755);
+  static final RpmSpec GLIBC = rpm("glibc", "2.34", "100").file("/sbin/ldconfig", "ldconfig stand-in\n", 0755);
+
+  static final RpmSpec LIBGREET = rpm("libgreet", "1.0", "1").file("/usr/lib64/libgreet.so.1", "greet 1.0\n", 0755);
+  static final RpmSpec OLDTOOL_1 = rpm("oldtool", "1.0", "1").file("/usr/bin/oldtool", "oldtool 1.0\n")
+      .config("/etc/oldtool.conf", "a=1\n");
+  static final RpmSpec TOOL_1 = rpm("tool", "1.0", "1").file("/usr/bin/tool", "tool 1.0\n");
+  // tool 2.0 takes /usr/bin/oldtool over, obsoletes oldtool and needs a library the image lacks.
+  static final RpmSpec TOOL_2 = rpm("tool", "2.0", "1").file("/usr/bin/tool", "tool 2.0\n")
+      .file("/usr/bin/oldtool", "oldtool, now in tool 2.0\n").tag("Requires: libgreet >= 1")
+      .tag("Obsoletes: oldtool < 2").tag("Provides: oldtool = 2");
 
   @TempDir
   static Path work;
@@ -70,13 +82,14 @@ class RpmPatchTest {
   @BeforeAll
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
-    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM);
+    repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC, LIBGREET, OLDTOOL_1, TOOL_1,
+        TOOL_2);
     source = layout("source");
     image().write(source, "9");
   }
 
   static FixtureRpmImages.Spec image() {
-    return FixtureRpmImages.rocky(repo, BASEOS, FILESYSTEM, HELLO_1, LIBFOO_1)
+    return FixtureRpmImages.rocky(repo, BASEOS, FILESYSTEM, BASH, GLIBC, HELLO_1, LIBFOO_1)
         .file("etc/hello.conf", "greeting=bonjour\n").file("etc/hello-plain.conf", "x=local\n");
   }
 
@@ -169,7 +182,7 @@ class RpmPatchTest {
     byte[] db = layer.get("var/lib/rpm/rpmdb.sqlite").content();
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-shm"));
-    List<String> expected = List.of("filesystem-3.16-2", "hello-1.0-2", "libfoo-2.0-1");
+    List<String> expected = List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-1");
     assertEquals(expected, packages(db, RpmDatabase.Format.SQLITE));
     assertEquals(expected, rpmQa(layer, "var/lib/rpm"));
 
@@ -200,7 +213,7 @@ class RpmPatchTest {
     Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite"), layer.keySet().toString());
     assertTrue(layer.containsKey("var/lib/rpm/Name"), "every index is written: " + layer.keySet());
-    List<String> expected = List.of("filesystem-3.16-2", "hello-1.0-2", "libfoo-2.0-1");
+    List<String> expected = List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-1");
     assertEquals(expected, packages(layer.get("var/lib/rpm/Packages").content(), RpmDatabase.Format.BDB));
     assertEquals(expected, rpmQa(layer, "var/lib/rpm", "--define", "_db_backend bdb_ro"));
     Path packages = Files.createTempFile(work, "Packages", "");
@@ -225,5 +238,28 @@ class RpmPatchTest {
     assertTrue(manifest.lines().anyMatch(l -> l.startsWith("libfoo\t2.0-1\t")), manifest);
     assertTrue(text(layer, "var/lib/rpmmanifest/container-manifest-1").contains("hello-1.0-2.noarch\n"));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/lib/rpm/")), layer.keySet().toString());
+  }
+
+  @Test
+  void aNewDependencyIsInstalledAndAnObsoletedPackageRemovedItsChangedConfigSaved() throws Exception {
+    OciLayout tools = layout("tools");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, TOOL_1, OLDTOOL_1).file("etc/oldtool.conf", "a=local\n")
+        .write(tools, "9");
+    OciLayout target = layout("tools-patched");
+    PatchResult result = Patcher.create().patch(request(tools, report(finding(CVE, "tool", "1.0-1", "2.0-1")),
+        target).build());
+    assertEquals(new TreeSet<>(List.of("libgreet (new) dependency", "oldtool 1.0-1 -> (removed) obsoleted",
+        "tool 1.0-1 -> 2.0-1 requested")), result.changes().stream().map(c -> c.name() + " " + (c.from() == null
+        ? "(new)" : c.from() + " -> " + (c.to() == null ? "(removed)" : c.to())) + " " + c.reason())
+        .collect(Collectors.toCollection(TreeSet::new)));
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("greet 1.0\n", text(layer, "usr/lib64/libgreet.so.1"));
+    assertEquals("tool 2.0\n", text(layer, "usr/bin/tool"));
+    assertEquals("oldtool, now in tool 2.0\n", text(layer, "usr/bin/oldtool"), "a file taken over is not whited out");
+    assertTrue(layer.containsKey("etc/.wh.oldtool.conf"), layer.keySet().toString());
+    assertEquals("a=local\n", text(layer, "etc/oldtool.conf.rpmsave"), "a changed config file of an erased package"
+        + " is saved, as rpm's erase saves it");
+    assertEquals(List.of("bash-5.1.8-9", "glibc-2.34-100", "libgreet-1.0-1", "tool-2.0-1"),
+        packages(layer.get("var/lib/rpm/rpmdb.sqlite").content(), RpmDatabase.Format.SQLITE));
   }
 }

@@ -26,6 +26,8 @@ final class Pkg {
   private List<Dependency> requires;
   private List<Dependency> conflicts;
   private List<Dependency.Simple> obsoletes;
+  private List<Dependency> recommends;
+  private List<Dependency> suggests;
 
   Pkg(RpmSolvable s, RpmRecord record, int priority, int cost, int repoIndex) {
     this.solvable = s;
@@ -102,6 +104,34 @@ final class Pkg {
       obsoletes = out;
     }
     return obsoletes;
+  }
+
+  /** Weak dependencies (of available packages: the resolver's installed solvables carry none). */
+  List<Dependency> recommends() {
+    if (recommends == null) {
+      recommends = record == null ? List.of() : parseWeak(record.recommends());
+    }
+    return recommends;
+  }
+
+  List<Dependency> suggests() {
+    if (suggests == null) {
+      suggests = record == null ? List.of() : parseWeak(record.suggests());
+    }
+    return suggests;
+  }
+
+  /** Weak dependencies only steer choices: one rpm cannot parse is left out rather than failing. */
+  private static List<Dependency> parseWeak(List<RpmDependency> deps) {
+    List<Dependency> out = new ArrayList<>(deps.size());
+    for (RpmDependency d : deps) {
+      try {
+        out.add(Dependency.of(d));
+      } catch (IllegalArgumentException e) {
+        // not a preference libsolv could use either
+      }
+    }
+    return out;
   }
 
   private List<Dependency> parse(List<RpmDependency> deps) {

@@ -182,11 +182,12 @@ public final class RpmResolver {
    */
   public List<Request> updateAll() {
     Map<String, Request> out = new TreeMap<>();
+    Solve policy = new Solve(this);
     for (Pkg p : installed) {
       if (isInstallonly(p)) {
         continue;
       }
-      Pkg best = Solve.best(this, updateCandidates(p, true));
+      Pkg best = policy.best(updateCandidates(p, true));
       if (best != null && best.name().equals(p.name())) {
         out.putIfAbsent(p.name(), new Request(p.name(), best.solvable.evr(), List.of()));
       }
@@ -207,30 +208,44 @@ public final class RpmResolver {
   }
 
   /**
-   * The candidates libsolv's {@code policy_findupdatepackages} gives an installed package: newer
-   * packages of its name and a legal arch, and (with {@code obsoleters}) packages whose obsoletes
-   * match it, of a legal arch.
+   * The candidates libsolv's {@code policy_findupdatepackages} gives an installed package: packages
+   * of its name not older and of a legal arch, packages providing its name that obsolete it, and
+   * (only when there is none of the latter and {@code obsoleters}) every package obsoleting it.
    */
   List<Pkg> updateCandidates(Pkg p, boolean obsoleters) {
     Map<Pkg, Boolean> out = new LinkedHashMap<>();
-    for (Pkg a : availableByName.getOrDefault(p.name(), List.of())) {
-      if (arch.compatible(p.arch(), a.arch()) && a.evr.compareTo(p.evr) > 0) {
+    boolean provobs = false;
+    for (Pkg a : availableProviders.getOrDefault(p.name(), List.of())) {
+      if (!arch.compatible(p.arch(), a.arch())) {
+        continue;
+      }
+      if (a.name().equals(p.name())) {
+        if (a.evr.compareTo(p.evr) > 0) {
+          out.put(a, true);
+        }
+      } else if (obsoletes(a, p)) {
         out.put(a, true);
+        provobs = true;
       }
     }
-    if (obsoleters) {
+    if (obsoleters && !provobs) {
       for (Pkg a : this.obsoleters.getOrDefault(p.name(), List.of())) {
-        if (!a.name().equals(p.name()) && arch.compatible(p.arch(), a.arch())) {
-          for (Dependency.Simple o : a.obsoletes()) {
-            if (p.matchesNevr(o)) {
-              out.put(a, true);
-              break;
-            }
-          }
+        if (!a.name().equals(p.name()) && arch.compatible(p.arch(), a.arch()) && obsoletes(a, p)) {
+          out.put(a, true);
         }
       }
     }
     return new ArrayList<>(out.keySet());
+  }
+
+  /** Whether {@code a}'s obsoletes match {@code p}'s name and EVR (pool_match_nevr). */
+  static boolean obsoletes(Pkg a, Pkg p) {
+    for (Dependency.Simple o : a.obsoletes()) {
+      if (p.matchesNevr(o)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static List<String> describe(List<Pkg> candidates) {

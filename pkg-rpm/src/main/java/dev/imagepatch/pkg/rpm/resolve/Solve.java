@@ -6,36 +6,42 @@ import dev.imagepatch.pkg.rpm.resolve.RpmResolver.ResolutionException;
 import dev.imagepatch.pkg.rpm.resolve.RpmResolver.Skipped;
 import dev.imagepatch.pkg.rpm.resolve.RpmResolver.Transaction;
 import dev.imagepatch.pkg.version.RpmVersion;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * One resolution: the system as it will be ({@code world}), changed by the jobs and then by what
- * their requirements, conflicts and obsoletes ask, in libsolv's order of preference.
+ * their requirements, conflicts and obsoletes ask. Choices follow libsolv's policy
+ * ({@code policy_filter_unwanted}); a choice whose consequences fail is undone and the next
+ * candidate tried, as libsolv's conflict learning ends up doing, within a bounded number of tries.
  */
 final class Solve {
-  /** Bound on rounds over the installed packages (each round changes something or ends). */
-  private static final int ROUNDS = 10_000;
+  /** Bound on tried choices: past it the problem is reported rather than searched on. */
+  private static final int TRIES = 20_000;
 
   private final RpmResolver r;
-  private final Set<Pkg> world = new HashSet<>();
-  private final Set<Pkg> added = new LinkedHashSet<>();
-  private final Set<Pkg> removed = new LinkedHashSet<>();
-  private final Map<String, List<Pkg>> addedProviders = new HashMap<>();
-  private final Map<String, List<Pkg>> addedByName = new HashMap<>();
+  /** The mutable state, copied before a choice and restored when the choice fails. */
+  private Set<Pkg> world = new HashSet<>();
+  private Set<Pkg> added = new LinkedHashSet<>();
+  private Set<Pkg> removed = new LinkedHashSet<>();
+  /** Added packages whose conflicts and requirements are not yet known to hold. */
+  private Set<Pkg> pending = new LinkedHashSet<>();
+  private Set<Pkg> conflictsChecked = new HashSet<>();
+  private Map<String, List<Pkg>> addedProviders = new HashMap<>();
+  private Map<String, List<Pkg>> addedByName = new HashMap<>();
+
   private final Set<Pkg> jobs = new HashSet<>();
   private final Set<String> requested = new HashSet<>();
-  private final Deque<Pkg> queue = new ArrayDeque<>();
   private final List<Skipped> skipped = new ArrayList<>();
   private List<String> vulnerabilities = List.of();
+  private int tries;
 
   Solve(RpmResolver r) {
     this.r = r;
@@ -64,8 +70,9 @@ final class Solve {
         if (!world.contains(p)) {
           continue;
         }
-        List<Pkg> candidates = r.updateCandidates(p, true);
-        Pkg best = best(r, candidates);
+        // best=True: the job must end on the best candidate (solver_addbestrules, POLICY_MODE_RECOMMEND).
+        List<Pkg> ordered = policy(r.updateCandidates(p, true), false);
+        Pkg best = ordered.isEmpty() ? null : ordered.get(0);
         RpmVersion floor = q.minimumEvr() == null ? null : RpmVersion.parse(q.minimumEvr());
         if (floor != null) {
           RpmVersion reached = best == null ? p.evr : best.name().equals(p.name()) ? best.evr : null;
@@ -76,7 +83,7 @@ final class Solve {
                     r.availableByName.getOrDefault(q.name(), List.of())), q.vulnerabilities());
           }
         }
-        if (best == null) {
+        if (best == null || world.contains(best)) {
           continue;
         }
         jobs.add(best);
@@ -84,17 +91,26 @@ final class Solve {
       }
     }
     vulnerabilities = List.of();
-    propagate();
+    drain();
     return transaction();
   }
 
   /**
-   * libsolv's policy over candidates: highest repository priority, best arch color (noarch kept),
-   * highest EVR per name (ties: lower cost, earlier repository), then the first name in byte order.
+   * libsolv's {@code policy_filter_unwanted} over candidates, the preferred first: highest
+   * repository priority; best arch color (noarch kept); the best EVR of each name (ties: lower
+   * cost, earlier repository); names in byte order; candidates another candidate obsoletes dropped;
+   * names already installed first; and (when choosing, {@code choose}) what the system's packages
+   * recommend, then what they suggest.
    */
-  static Pkg best(RpmResolver r, List<Pkg> candidates) {
-    if (candidates.isEmpty()) {
-      return null;
+  /** The best of candidates by {@link #policy}, or null. */
+  Pkg best(List<Pkg> candidates) {
+    List<Pkg> l = policy(candidates, false);
+    return l.isEmpty() ? null : l.get(0);
+  }
+
+  private List<Pkg> policy(List<Pkg> candidates, boolean choose) {
+    if (candidates.size() <= 1) {
+      return candidates;
     }
     int prio = candidates.stream().mapToInt(p -> p.priority).min().orElseThrow();
     List<Pkg> l = candidates.stream().filter(p -> p.priority == prio).toList();
@@ -107,7 +123,68 @@ final class Solve {
     for (Pkg p : l) {
       perName.merge(p.name(), p, (a, b) -> better(a, b) ? a : b);
     }
-    return perName.values().stream().min(Comparator.comparing(Pkg::name)).orElseThrow();
+    List<Pkg> out = new ArrayList<>(perName.values());
+    out.sort(Comparator.comparing(Pkg::name));
+    if (out.size() > 1) {
+      List<Pkg> kept = new ArrayList<>();
+      for (Pkg p : out) {
+        boolean obsoleted = false;
+        for (Pkg o : out) {
+          if (o != p && !o.name().equals(p.name()) && RpmResolver.obsoletes(o, p)
+              && !(RpmResolver.obsoletes(p, o))) {
+            obsoleted = true;
+            break;
+          }
+        }
+        if (!obsoleted) {
+          kept.add(p);
+        }
+      }
+      out = kept.isEmpty() ? out : kept;
+      List<Pkg> front = new ArrayList<>();
+      List<Pkg> back = new ArrayList<>();
+      for (Pkg p : out) {
+        (r.installedByName.containsKey(p.name()) ? front : back).add(p);
+      }
+      front.addAll(back);
+      out = front;
+    }
+    if (choose && out.size() > 1) {
+      out = preferred(out, true);
+      if (out.size() > 1) {
+        out = preferred(out, false);
+      }
+    }
+    return out;
+  }
+
+  /** prune_to_recommended: the candidates the system's packages recommend (or suggest), when some are. */
+  private List<Pkg> preferred(List<Pkg> candidates, boolean recommends) {
+    List<Pkg> out = new ArrayList<>();
+    for (Pkg c : candidates) {
+      for (Pkg w : added) {
+        if (!world.contains(w)) {
+          continue;
+        }
+        boolean hit = false;
+        for (Dependency d : recommends ? w.recommends() : w.suggests()) {
+          for (Dependency.Simple s : Dependency.leaves(d)) {
+            if (c.provides(s)) {
+              hit = true;
+              break;
+            }
+          }
+          if (hit) {
+            break;
+          }
+        }
+        if (hit) {
+          out.add(c);
+          break;
+        }
+      }
+    }
+    return out.isEmpty() ? candidates : out;
   }
 
   private static boolean better(Pkg a, Pkg b) {
@@ -148,18 +225,42 @@ final class Solve {
     }
     world.add(n);
     added.add(n);
+    index(n);
+    pending.add(n);
+  }
+
+  private void index(Pkg n) {
     addedByName.computeIfAbsent(n.name(), k -> new ArrayList<>(1)).add(n);
     for (String name : n.provideNames()) {
       addedProviders.computeIfAbsent(name, k -> new ArrayList<>(1)).add(n);
     }
-    queue.add(n);
   }
 
   private void remove(Pkg q) {
     world.remove(q);
+    pending.remove(q);
     if (q.installed()) {
       removed.add(q);
     }
+  }
+
+  /** A copy of the mutable state. */
+  private record State(Set<Pkg> world, Set<Pkg> added, Set<Pkg> removed, Set<Pkg> pending, Set<Pkg> checked) {}
+
+  private State save() {
+    return new State(new HashSet<>(world), new LinkedHashSet<>(added), new LinkedHashSet<>(removed),
+        new LinkedHashSet<>(pending), new HashSet<>(conflictsChecked));
+  }
+
+  private void restore(State s) {
+    world = s.world();
+    added = s.added();
+    removed = s.removed();
+    pending = s.pending();
+    conflictsChecked = s.checked();
+    addedProviders = new HashMap<>();
+    addedByName = new HashMap<>();
+    added.forEach(this::index);
   }
 
   /** Packages of the name now in the system. */
@@ -236,18 +337,7 @@ final class Solve {
     return true;
   }
 
-  /** Available packages that could be installed to provide the dependency. */
-  private List<Pkg> installable(Dependency.Simple d) {
-    List<Pkg> out = new ArrayList<>();
-    for (Pkg c : r.availableProviders.getOrDefault(d.name(), List.of())) {
-      if (c.provides(d) && installable(c)) {
-        out.add(c);
-      }
-    }
-    return out;
-  }
-
-  /** Not a downgrade or reinstall of what the system has, not obsoleted by it. */
+  /** Not in the system, not a downgrade or reinstall of what it has, not obsoleted by it. */
   private boolean installable(Pkg c) {
     if (world.contains(c)) {
       return false;
@@ -257,126 +347,159 @@ final class Solve {
         return false;
       }
     }
-    for (Pkg w : world) {
-      for (Dependency.Simple o : w.obsoletes()) {
-        if (o.name().equals(c.name()) && c.matchesNevr(o)) {
-          return false;
+    for (Pkg w : added) {
+      if (world.contains(w)) {
+        for (Dependency.Simple o : w.obsoletes()) {
+          if (o.name().equals(c.name()) && c.matchesNevr(o)) {
+            return false;
+          }
         }
       }
     }
     return true;
   }
 
-  /** Installs what makes an unsatisfied requirement of {@code by} hold; false when nothing can. */
-  private boolean fix(Dependency d) throws ResolutionException {
+  /**
+   * The available packages whose installation makes an unsatisfied dependency hold (for a rich one,
+   * the part that must hold now); empty when none can.
+   */
+  private List<Pkg> candidates(Dependency d) {
+    List<Pkg> out = new ArrayList<>();
     if (d instanceof Dependency.Simple s) {
-      Pkg c = best(r, installable(s));
-      if (c == null) {
-        return false;
+      for (Pkg c : r.availableProviders.getOrDefault(s.name(), List.of())) {
+        if (c.provides(s) && installable(c)) {
+          out.add(c);
+        }
       }
-      install(c);
-      return true;
+      return out;
     }
     Dependency.Rich rich = (Dependency.Rich) d;
     switch (rich.op()) {
       case AND -> {
-        return (satisfied(rich.left(), false) || fix(rich.left())) && (satisfied(rich.right(), false)
-            || fix(rich.right()));
+        return candidates(satisfied(rich.left(), false) ? rich.right() : rich.left());
       }
       case OR -> {
-        List<Pkg> all = new ArrayList<>();
-        boolean simple = true;
-        for (Dependency.Simple s : orLeaves(rich)) {
-          if (s == null) {
-            simple = false;
-            break;
-          }
-          all.addAll(installable(s));
-        }
-        if (simple) {
-          Pkg c = best(r, all);
-          if (c == null) {
-            return false;
-          }
-          install(c);
-          return true;
-        }
-        return fix(rich.left()) || fix(rich.right());
+        out.addAll(candidates(rich.left()));
+        out.addAll(candidates(rich.right()));
+        return out;
       }
       case IF -> {
-        return satisfied(rich.right(), false) ? fix(rich.left()) : rich.otherwise() == null || fix(rich.otherwise());
+        return satisfied(rich.right(), false) ? candidates(rich.left())
+            : rich.otherwise() == null ? out : candidates(rich.otherwise());
       }
       case UNLESS -> {
-        return !satisfied(rich.right(), false) ? fix(rich.left())
-            : rich.otherwise() == null || fix(rich.otherwise());
+        return !satisfied(rich.right(), false) ? candidates(rich.left())
+            : rich.otherwise() == null ? out : candidates(rich.otherwise());
       }
       default -> {
-        List<Pkg> all = new ArrayList<>();
         for (Pkg c : r.available) {
           if (providesAll(c, rich.left()) && (rich.op() == Dependency.Op.WITH) == providesAll(c, rich.right())
               && installable(c)) {
-            all.add(c);
+            out.add(c);
           }
         }
-        Pkg c = best(r, all);
-        if (c == null) {
-          return false;
-        }
+        return out;
+      }
+    }
+  }
+
+  /**
+   * Tries the candidates in policy order: each installed and everything it implies resolved; a
+   * failure undoes it and the next one is tried. Returns normally when one held.
+   */
+  private void choose(List<Pkg> candidates, Supplier<ResolutionException> none) throws ResolutionException {
+    List<Pkg> remaining = new ArrayList<>(candidates);
+    ResolutionException last = null;
+    while (!remaining.isEmpty()) {
+      if (++tries > TRIES) {
+        throw new ResolutionException("(transaction)", "no resolution found within " + TRIES + " tried choices",
+            List.of(), vulnerabilities);
+      }
+      Pkg c = policy(remaining, true).get(0);
+      remaining.remove(c);
+      State saved = save();
+      try {
         install(c);
-        return true;
+        drain();
+        return;
+      } catch (ResolutionException e) {
+        restore(saved);
+        last = last == null ? e : last;
       }
     }
+    throw last != null ? last : none.get();
   }
 
-  /** The alternatives of an or-chain of simple dependencies; a null element when one is not simple. */
-  private static List<Dependency.Simple> orLeaves(Dependency.Rich rich) {
-    List<Dependency.Simple> out = new ArrayList<>();
-    for (Dependency side : List.of(rich.left(), rich.right())) {
-      if (side instanceof Dependency.Simple s) {
-        out.add(s);
-      } else if (side instanceof Dependency.Rich x && x.op() == Dependency.Op.OR) {
-        out.addAll(orLeaves(x));
-      } else {
-        out.add(null);
-      }
-    }
-    return out;
+  /** A supplier of the failure that may itself be built lazily. */
+  @FunctionalInterface
+  private interface Supplier<T> {
+    T get();
   }
 
-  /** Upgrades an installed package to its best update that {@code acceptable} allows. */
-  private boolean upgradeInstalled(Pkg q, java.util.function.Predicate<Pkg> acceptable) throws ResolutionException {
-    List<Pkg> c = new ArrayList<>();
-    for (Pkg u : r.updateCandidates(q, false)) {
-      if (acceptable.test(u) && installable(u)) {
-        c.add(u);
-      }
-    }
-    Pkg u = best(r, c);
-    if (u == null) {
-      return false;
-    }
-    install(u);
-    return true;
-  }
-
-  private void propagate() throws ResolutionException {
-    for (int round = 0; round < ROUNDS; round++) {
-      while (!queue.isEmpty()) {
-        Pkg n = queue.poll();
-        if (world.contains(n)) {
-          process(n);
+  /** Resolves everything pending, then what the changes broke among installed packages. */
+  private void drain() throws ResolutionException {
+    while (true) {
+      Pkg next = null;
+      Dependency nextDep = null;
+      boolean progress = false;
+      for (Pkg p : new ArrayList<>(pending)) {
+        if (!world.contains(p)) {
+          pending.remove(p);
+          continue;
         }
+        if (conflictsChecked.add(p)) {
+          conflicts(p);
+          progress = true;
+          break; // the state may have changed: look again
+        }
+        boolean open = false;
+        for (Dependency d : p.requires()) {
+          if (satisfied(d, false)) {
+            continue;
+          }
+          open = true;
+          List<Pkg> c = candidates(d);
+          if (c.isEmpty()) {
+            List<Pkg> seen = d instanceof Dependency.Simple s ? r.availableProviders.getOrDefault(s.name(),
+                List.of()) : List.of();
+            throw new ResolutionException(p.name(), p + " requires " + d + ", but none of the providers can be"
+                + " installed", RpmResolver.describe(seen), vulnerabilities);
+          }
+          if (c.stream().map(Pkg::name).distinct().count() == 1) {
+            // One name can satisfy it: libsolv decides these before it makes choices between names.
+            final Pkg owner = p;
+            final Dependency dep = d;
+            choose(c, () -> new ResolutionException(owner.name(), owner + " requires " + dep, List.of(),
+                vulnerabilities));
+            return;
+          }
+          if (next == null) {
+            next = p;
+            nextDep = d;
+          }
+        }
+        if (!open) {
+          pending.remove(p);
+        }
+      }
+      if (progress) {
+        continue;
+      }
+      if (next != null) {
+        final Pkg owner = next;
+        final Dependency dep = nextDep;
+        choose(candidates(nextDep), () -> new ResolutionException(owner.name(), owner + " requires " + dep,
+            List.of(), vulnerabilities));
+        return;
       }
       if (!repairInstalled()) {
         return;
       }
     }
-    throw new ResolutionException("(transaction)", "no stable resolution after " + ROUNDS + " rounds", List.of(),
-        List.of());
   }
 
-  /** Conflicts both ways and requirements of a newly installed package. */
-  private void process(Pkg n) throws ResolutionException {
+  /** Conflicts both ways between a new package and the system: an installed party is upgraded away. */
+  private void conflicts(Pkg n) throws ResolutionException {
     for (Dependency c : n.conflicts()) {
       if (c instanceof Dependency.Simple s) {
         for (Pkg q : providers(s)) {
@@ -398,25 +521,25 @@ final class Solve {
         }
       }
     }
-    if (!world.contains(n)) {
-      return;
-    }
-    for (Dependency d : n.requires()) {
-      if (!satisfied(d, false) && !fix(d)) {
-        List<Pkg> seen = d instanceof Dependency.Simple s ? r.availableProviders.getOrDefault(s.name(), List.of())
-            : List.of();
-        throw new ResolutionException(n.name(), n + " requires " + d + ", but none of the providers can be"
-            + " installed", RpmResolver.describe(seen), vulnerabilities);
-      }
-    }
   }
 
   /** An installed package in conflict is upgraded (dnf never erases without --allowerasing). */
-  private void conflict(Pkg q, java.util.function.Predicate<Pkg> resolves, String what) throws ResolutionException {
-    if (!q.installed() || !upgradeInstalled(q, resolves)) {
-      throw new ResolutionException(q.name(), what + " and it cannot be upgraded away",
-          RpmResolver.describe(r.updateCandidates(q, false)), vulnerabilities);
+  private void conflict(Pkg q, Predicate<Pkg> resolves, String what) throws ResolutionException {
+    if (!q.installed()) {
+      throw new ResolutionException(q.name(), what, List.of(), vulnerabilities);
     }
+    upgradeInstalled(q, resolves, what);
+  }
+
+  private void upgradeInstalled(Pkg q, Predicate<Pkg> acceptable, String why) throws ResolutionException {
+    List<Pkg> c = new ArrayList<>();
+    for (Pkg u : r.updateCandidates(q, false)) {
+      if (acceptable.test(u) && installable(u)) {
+        c.add(u);
+      }
+    }
+    choose(c, () -> new ResolutionException(q.name(), why + ", and no update of " + q + " helps",
+        RpmResolver.describe(r.updateCandidates(q, false)), vulnerabilities));
   }
 
   /**
@@ -424,34 +547,29 @@ final class Solve {
    * fix what was already broken) get a provider installed, else are upgraded. True when something changed.
    */
   private boolean repairInstalled() throws ResolutionException {
-    boolean changed = false;
-    List<Pkg> check = new ArrayList<>();
     for (Pkg p : r.installed) {
-      if (world.contains(p)) {
-        check.add(p);
-      }
-    }
-    check.addAll(added);
-    for (Pkg p : check) {
       if (!world.contains(p)) {
         continue;
       }
       for (Dependency d : p.requires()) {
-        if (satisfied(d, false) || (p.installed() && !satisfied(d, true))) {
+        if (satisfied(d, false) || !satisfied(d, true)) {
           continue;
         }
-        if (fix(d) || (p.installed() && upgradeInstalled(p, u -> true))) {
-          changed = true;
-          break;
+        List<Pkg> c = candidates(d);
+        if (!c.isEmpty()) {
+          try {
+            choose(c, () -> new ResolutionException(p.name(), "unreachable", List.of(), List.of()));
+            return true;
+          } catch (ResolutionException e) {
+            // every provider failed (choose restored the state): libsolv then updates the package itself
+          }
         }
-        throw new ResolutionException(p.name(), p + " requires " + d + ", which the transaction removes and"
-            + " nothing installable provides", List.of(), vulnerabilities);
-      }
-      if (!queue.isEmpty()) {
+        upgradeInstalled(p, u -> true, p + " requires " + d + ", which the transaction removes and nothing"
+            + " installable provides");
         return true;
       }
     }
-    return changed;
+    return false;
   }
 
   private Transaction transaction() {
