@@ -40,7 +40,7 @@ build() { # stage spec [defines...]
     --define "test_key $out/RPM-GPG-KEY-imagepatch-test" --define "update_ca_trust $here/update-ca-trust" \
     "$@" "$here/specs/$spec.spec" >/dev/null
 }
-for s in filesystem test-release glibc busybox libffi libtasn1 p11-kit ca-certificates acme acme-legacy; do
+for s in setup filesystem test-release glibc busybox libffi libtasn1 p11-kit ca-certificates acme acme-legacy; do
   build baseos "$s"
 done
 for s in glibc libtasn1 p11-kit ca-certificates acme zlib; do
@@ -74,9 +74,9 @@ for bad in bad-signature unknown-key bad-repomd; do
   ln -s "$good/baseos" "$out/www/$bad/test/9/baseos"
   cp -r "$good/updates" "$out/www/$bad/test/9/updates"
 done
-python3 "$here/corrupt-signature.py" "$out/www/bad-signature/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm"
+python3 "$here/corrupt-signature.py" "$out/www/bad-signature/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.x86_64.rpm"
 repo "$out/www/bad-signature/test/9/updates/x86_64/os"
-rpmsign --define "_gpg_name impostor" --resign "$out/www/unknown-key/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm" >/dev/null
+rpmsign --define "_gpg_name impostor" --resign "$out/www/unknown-key/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.x86_64.rpm" >/dev/null
 repo "$out/www/unknown-key/test/9/updates/x86_64/os"
 # A repomd.xml changed after it was signed.
 printf '<!-- changed after signing -->\n' >> "$out/www/bad-repomd/test/9/updates/x86_64/os/repodata/repomd.xml"

@@ -47,6 +47,14 @@ final class RpmFixtures {
   static final List<String> UPGRADED = List.of("glibc", "libtasn1", "p11-kit", "p11-kit-trust", "ca-certificates",
       "acme-tools", "acme-libs");
 
+  /**
+   * dnf's configuration, the image's (/etc/dnf/dnf.conf) and the host's for the installroot: UBI's
+   * {@code tsflags=nodocs} included, so %doc files are not installed.
+   */
+  static final String DNF_CONF = "[main]\ngpgcheck=1\nrepo_gpgcheck=1\ninstallonly_limit=3\n"
+      + "clean_requirements_on_remove=True\nbest=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n"
+      + "keepcache=False\ntsflags=nodocs\n";
+
   /** The image's repository URLs' prefix (its .repo file), mirrored to the loopback server. */
   static final String ARCHIVE = "http://archive.example/";
 
@@ -105,9 +113,7 @@ final class RpmFixtures {
     String dnf(Path root, String serverBase, Map<String, String> env, String... args) throws Exception {
       Path conf = Files.createDirectories(dir.resolve("dnf"));
       Path repos = Files.createDirectories(conf.resolve("repos.d"));
-      Files.writeString(conf.resolve("dnf.conf"), "[main]\ngpgcheck=1\nrepo_gpgcheck=1\ninstallonly_limit=3\n"
-          + "clean_requirements_on_remove=True\nbest=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n"
-          + "keepcache=False\n");
+      Files.writeString(conf.resolve("dnf.conf"), DNF_CONF);
       String repo = Files.readString(dir.resolve("test.repo"));
       Files.writeString(repos.resolve("test.repo"), repo.replace(ARCHIVE, serverBase + "good/")
           .replace("file:///etc/pki/rpm-gpg/RPM-GPG-KEY-imagepatch-test", key().toUri().toString()));
@@ -213,6 +219,8 @@ final class RpmFixtures {
     List<String> args = new ArrayList<>(List.of("--disablerepo=test-updates", "install"));
     args.addAll(BASE_PACKAGES);
     w.dnf(root, serverBase, Map.of(), args.toArray(String[]::new));
+    Files.createDirectories(root.resolve("etc/dnf"));
+    Files.writeString(root.resolve("etc/dnf/dnf.conf"), DNF_CONF);
     administer(w, root);
     w.dnf(root, serverBase, Map.of(), "clean", "all");
     return root;

@@ -152,7 +152,14 @@ class RpmPatchE2ETest {
   @Order(1)
   void theReferenceIsARealUpgrade() throws Exception {
     Map<String, String> after = evrs(reference);
-    assertEquals("2.0-1.el9", after.get("acme-tools"));
+    assertEquals("1:2.0-1.el9", after.get("acme-tools"));
+    assertEquals("x86_64", world.rpm(reference, "-q", "--qf", "%{ARCH}", "acme-libs"), "noarch to x86_64");
+    assertFalse(Files.isSymbolicLink(reference.resolve("usr/bin/acmectl")), "a link became a file");
+    assertTrue(Files.isSymbolicLink(reference.resolve("sbin")) && Files.isRegularFile(
+        reference.resolve("usr/sbin/acme-admin"), LinkOption.NOFOLLOW_LINKS), "/sbin/acme-admin went through the link");
+    assertEquals(990, Files.getAttribute(reference.resolve("var/lib/acme"), "unix:uid", LinkOption.NOFOLLOW_LINKS),
+        "owned by the system user");
+    assertFalse(Files.exists(reference.resolve("usr/share/doc/acme-tools/README")), "tsflags=nodocs");
     assertFalse(after.containsKey("acme-legacy"), "acme-tools 2 obsoletes acme-legacy");
     assertEquals("1.2.13-1.el9", after.get("zlib"), "a new dependency");
     Path acme = reference.resolve("etc/acme");
@@ -327,7 +334,7 @@ class RpmPatchE2ETest {
   void badRepositoriesAreRefusedClearlyAndNothingIsPushed() throws Exception {
     // rpm itself says the two packages are bad.
     for (String bad : List.of("bad-signature", "unknown-key")) {
-      Path rpm = world.www().resolve(bad + "/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.noarch.rpm");
+      Path rpm = world.www().resolve(bad + "/test/9/updates/x86_64/os/Packages/acme-tools-2.0-1.el9.x86_64.rpm");
       try {
         world.rpm(reference, "-K", rpm.toString());
         org.junit.jupiter.api.Assertions.fail(bad + ": rpm -K accepts " + rpm);
@@ -336,8 +343,8 @@ class RpmPatchE2ETest {
       }
     }
     Map<String, String> expected = new java.util.LinkedHashMap<>();
-    expected.put("bad-signature", "acme-tools-2.0-1.el9.noarch");
-    expected.put("unknown-key", "acme-tools-2.0-1.el9.noarch");
+    expected.put("bad-signature", "acme-tools-2.0-1.el9.x86_64");
+    expected.put("unknown-key", "acme-tools-2.0-1.el9.x86_64");
     expected.put("bad-repomd", "repomd.xml");
     for (Map.Entry<String, String> bad : expected.entrySet()) {
       CliRun r = CliRun.of("patch", "-i", image, "-r", report.toString(), "--push", "-t", "9-" + bad.getKey(),

@@ -157,7 +157,8 @@ final class RpmLayer {
         long gid = owner(f.group(), false, culprit, e.path());
         long mtime = e.mtime();
         if (f.isDirectory()) {
-          out.directoryIfAbsent(target, mode, uid, gid, mtime);
+          // rpm gives an existing directory the package's mode and owner too.
+          out.directory(target, mode, uid, gid, mtime);
           installedPaths.add(target);
         } else if (f.isSymlink()) {
           conflict(target, f, newAlgo, culprit);
