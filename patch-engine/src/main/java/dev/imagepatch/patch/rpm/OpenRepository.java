@@ -40,7 +40,7 @@ record OpenRepository(RepoConfig config, RpmRepository repository, RepoKeys keys
       throw new PatchException(r.source() + ": baseurl " + url + " is not a URL");
     }
     String scheme = base.getScheme() == null ? "" : base.getScheme().toLowerCase(java.util.Locale.ROOT);
-    if (r.fromImage() && !scheme.equals("http") && !scheme.equals("https")
+    if (!r.urlFromUser() && !scheme.equals("http") && !scheme.equals("https")
         || !List.of("http", "https", "file").contains(scheme)) {
       throw new PatchException(r.source() + ": baseurl " + url + " is not http(s); an image's local repository names"
           + " the image's filesystem, not this machine's (give it with --extra-repository, or --mirror " + r.id()

@@ -10,11 +10,13 @@ import java.util.List;
  * @param baseurls the base URLs (after {@code --mirror}); empty when only a mirrorlist or metalink is given
  * @param mirrorlist the {@code mirrorlist=} or {@code metalink=} URL, null when none
  * @param fromImage whether the image configures it (not an {@code --extra-repository})
+ * @param urlFromUser whether the base URL is the user's (an extra repository, or an image's rewritten by
+ *     {@code --mirror}): only then may it be local ({@code file:})
  * @param source the file and section, for messages
  */
 record RepoConfig(String id, List<String> baseurls, String mirrorlist, boolean enabled, boolean gpgcheck,
     boolean repoGpgcheck, List<String> gpgkeys, int priority, int cost, boolean moduleHotfixes,
-    List<String> excludepkgs, List<String> includepkgs, boolean fromImage, String source) {
+    List<String> excludepkgs, List<String> includepkgs, boolean fromImage, boolean urlFromUser, String source) {
 
   /** dnf's defaults for a section's unset options, from {@code [main]}. */
   record Defaults(boolean gpgcheck, boolean repoGpgcheck, List<String> excludepkgs) {
@@ -38,13 +40,13 @@ record RepoConfig(String id, List<String> baseurls, String mirrorlist, boolean e
         s.flag("gpgcheck", defaults.gpgcheck()), s.flag("repo_gpgcheck", defaults.repoGpgcheck()),
         s.list("gpgkey").stream().map(vars::substitute).toList(), s.number("priority", 99), s.number("cost", 1000),
         s.flag("module_hotfixes", false), List.copyOf(exclude),
-        s.list("includepkgs").stream().map(vars::substitute).toList(), fromImage, s.source());
+        s.list("includepkgs").stream().map(vars::substitute).toList(), fromImage, !fromImage, s.source());
   }
 
   /** This repository with other base URLs (a {@code --mirror} rewrite). */
   RepoConfig withBaseurls(List<String> urls) {
     return new RepoConfig(id, List.copyOf(urls), mirrorlist, enabled, gpgcheck, repoGpgcheck, gpgkeys, priority, cost,
-        moduleHotfixes, excludepkgs, includepkgs, fromImage, source);
+        moduleHotfixes, excludepkgs, includepkgs, fromImage, true, source);
   }
 
   /** Whether dnf's excludepkgs/includepkgs let {@code name} through (globs on the name). */

@@ -34,7 +34,8 @@ public final class RpmBackend implements PackageBackend {
 
   static final Predicate<String> KEEP = p -> ImageDatabase.reads(p) || RepoConfigs.reads(p) || RepoKeys.reads(p)
       || p.startsWith(DnfVariables.DNF_VARS + "/") || p.startsWith(DnfVariables.YUM_VARS + "/")
-      || p.startsWith(ModulesState.DIR + "/") || p.equals(Accounts.PASSWD) || p.equals(Accounts.GROUP);
+      || p.startsWith(ModulesState.DIR + "/") || p.equals(Accounts.PASSWD) || p.equals(Accounts.GROUP)
+      || RpmMacros.reads(p);
 
   /** Files under /etc may be %config: their content decides .rpmnew and .rpmsave. */
   static final Predicate<String> SPOOL = p -> p.startsWith("etc/");
@@ -51,7 +52,7 @@ public final class RpmBackend implements PackageBackend {
 
   @Override
   public ImageNeeds needs() {
-    return new ImageNeeds(KEEP, p -> false, SPOOL);
+    return new ImageNeeds(KEEP, p -> false, SPOOL).and(RpmAlternatives.needs());
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.imagepatch.patch.rpm;
 import dev.imagepatch.layer.FsEntry;
 import dev.imagepatch.layer.MergedFilesystem;
 import dev.imagepatch.layer.SafePath;
+import dev.imagepatch.patch.ScriptNotRun;
 import dev.imagepatch.patch.spi.PatchLayer;
 import dev.imagepatch.pkg.rpm.RpmPackage;
 import dev.imagepatch.pkg.rpm.RpmPackage.RpmFile;
@@ -24,7 +25,8 @@ import java.util.Set;
  * the lower layers' symlinks (owners by name from the image's accounts, modes and times from the
  * package, hard links as sets, missing parent directories made as rpm makes them), {@code %config}
  * files as {@link FileFate} decides, {@code %ghost} files not written (they are not in the payload),
- * {@code %doc} files left out with {@code tsflags=nodocs}; then whiteouts for the files the old
+ * {@code %doc} files left out with {@code tsflags=nodocs}, files of other languages with
+ * {@code %_install_langs}; then whiteouts for the files the old
  * versions owned that no package owns any more (a modified config file kept as {@code .rpmsave}),
  * and for directories only when nothing is left under them.
  */
@@ -40,6 +42,7 @@ final class RpmLayer {
   private final Accounts accounts;
   private final FileFate fate;
   private final boolean nodocs;
+  private final List<String> installLangs;
   /** Per package, the header indexes of files not installed. */
   private final Map<Unpack, Set<Integer>> notInstalled = new IdentityHashMap<>();
   /** A file of a package the transaction leaves as it is. */
@@ -52,12 +55,17 @@ final class RpmLayer {
   /** Every file (resolved) the old versions had that was removed, for file triggers. */
   private final Set<String> removedPaths = new HashSet<>();
 
-  RpmLayer(PatchLayer out, boolean nodocs) {
+  /**
+   * @param nodocs dnf's {@code tsflags=nodocs} or rpm's {@code %_excludedocs}: %doc files left out
+   * @param installLangs rpm's {@code %_install_langs} (null: all): files of other languages left out
+   */
+  RpmLayer(PatchLayer out, boolean nodocs, List<String> installLangs) {
     this.out = out;
     this.fs = out.image();
     this.accounts = Accounts.of(fs);
     this.fate = new FileFate(fs);
     this.nodocs = nodocs;
+    this.installLangs = installLangs;
   }
 
   /** Unpacks every change in order, then whites out what the old versions alone had. */
@@ -146,7 +154,7 @@ final class RpmLayer {
     try {
       p.payload((e, content) -> {
         RpmFile f = e.file();
-        if (nodocs && f.isDoc()) {
+        if (nodocs && f.isDoc() || !RpmMacros.langWanted(f.lang(), installLangs)) {
           skipped.add(index.get(f));
           return;
         }
@@ -157,8 +165,7 @@ final class RpmLayer {
         long gid = owner(f.group(), false, culprit, e.path());
         long mtime = e.mtime();
         if (f.isDirectory()) {
-          // rpm gives an existing directory the package's mode and owner too.
-          out.directory(target, mode, uid, gid, mtime);
+          directory(target, mode, uid, gid, mtime);
           installedPaths.add(target);
         } else if (f.isSymlink()) {
           conflict(target, f, newAlgo, culprit);
@@ -170,6 +177,11 @@ final class RpmLayer {
         } else if (f.isRegular()) {
           conflict(target, f, newAlgo, culprit);
           installedPaths.add(target);
+          if (f.caps() != null && !f.caps().isEmpty()) {
+            // A layer carries no security.capability attribute: the file is written without it.
+            out.notRun(new ScriptNotRun(p.name(), "file capabilities " + f.caps() + " of " + e.path()
+                + " not set (a patch layer carries no extended attributes)"));
+          }
           if (e.nlink() > 1) {
             List<RpmPackage.PayloadEntry> set = links.computeIfAbsent(e.inode(), k -> new ArrayList<>());
             set.add(e);
@@ -265,6 +277,20 @@ final class RpmLayer {
       staged = out.stage(s);
     }
     out.file(copy, e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(), staged);
+  }
+
+  /**
+   * A package's directory: made when absent; where the image has one with another mode or owner, given
+   * the package's, as rpm sets the metadata of a directory it installs over an existing one.
+   */
+  private void directory(String target, int mode, long uid, long gid, long mtime) throws SafePath.UnsafePathException {
+    Optional<FsEntry> e = fs.entry(target);
+    if (e.isPresent() && e.get().isDirectory() && !out.contains(target)
+        && ((e.get().mode() & 07777) != mode || e.get().uid() != uid || e.get().gid() != gid)) {
+      out.builder().directory(target, mode, uid, gid, mtime);
+      return;
+    }
+    out.directoryIfAbsent(target, mode, uid, gid, mtime);
   }
 
   /** The id rpm gives an owner name: the image's, else root (rpm warns and uses root). */

@@ -170,7 +170,8 @@ final class RpmSession implements PackageSession {
     }
     Set<InstalledRpm> changed = new HashSet<>();
     resolved.stream().filter(c -> c.from() != null).forEach(c -> changed.add(c.from()));
-    layer = new RpmLayer(out, RepoConfigs.nodocs(image));
+    RpmMacros macros = RpmMacros.of(image);
+    layer = new RpmLayer(out, RepoConfigs.nodocs(image) || macros.excludeDocs(), macros.installLangs());
     try {
       layer.unpackAll(all, installed.stream().filter(i -> !changed.contains(i)).toList());
     } catch (IOException e) {

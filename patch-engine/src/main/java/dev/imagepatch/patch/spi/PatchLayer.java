@@ -166,21 +166,6 @@ public final class PatchLayer {
     }
   }
 
-  /**
-   * A directory with this mode and owner, whether or not the image has one, as rpm sets the mode and
-   * owner of every directory a package lists; nothing is written when the image's already has them,
-   * or is a symlink (followed, as rpm follows /lib64 -> usr/lib64) or no directory.
-   */
-  public void directory(String target, int mode, long uid, long gid, long mtime) throws SafePath.UnsafePathException {
-    notThroughOwnSymlink(target);
-    Optional<FsEntry> had = builder.contains(target) ? Optional.empty() : image.entry(target);
-    if (had.isPresent() && (!had.get().isDirectory() || (had.get().mode() & 07777) == (mode & 07777)
-        && had.get().uid() == uid && had.get().gid() == gid)) {
-      return;
-    }
-    builder.directory(target, mode, uid, gid, mtime);
-  }
-
   public void symlink(String target, String linkName, long uid, long gid, long mtime)
       throws SafePath.UnsafePathException {
     notThroughOwnSymlink(target);

@@ -73,6 +73,19 @@ class RpmPatchTest {
       .file("/usr/bin/oldtool", "oldtool, now in tool 2.0\n").tag("Requires: libgreet >= 1")
       .tag("Obsoletes: oldtool < 2").tag("Provides: oldtool = 2");
 
+  static final RpmSpec JAVA_1 = rpm("javaish", "1.0", "1").file("/usr/lib/jvm/j1/bin/java", "java 1\n", 0755)
+      .script("%post", "alternatives --install /usr/bin/java java /usr/lib/jvm/j1/bin/java 100")
+      .script("%postun", "if [ $1 -eq 0 ]; then\n  alternatives --remove java /usr/lib/jvm/j1/bin/java\nfi");
+  static final RpmSpec JAVA_2 = rpm("javaish", "2.0", "1").file("/usr/lib/jvm/j2/bin/java", "java 2\n", 0755)
+      .script("%post", "alternatives --install /usr/bin/java java /usr/lib/jvm/j2/bin/java 200")
+      .script("%postun", "if [ $1 -eq 0 ]; then\n  alternatives --remove java /usr/lib/jvm/j2/bin/java\nfi");
+
+  static final RpmSpec GREETER_1 = rpm("greeter", "1.0", "1").file("/usr/bin/greeter", "greeter 1\n");
+  static final RpmSpec GREETER_2 = rpm("greeter", "1.0", "2").file("/usr/bin/greeter", "greeter 2\n")
+      .file("/usr/share/locale/de/LC_MESSAGES/greeter.mo", "hallo\n", 0644, "%lang(de)")
+      .file("/usr/share/locale/en/LC_MESSAGES/greeter.mo", "hello\n", 0644, "%lang(en)")
+      .doc("/usr/share/doc/greeter/README", "read me\n");
+
   @TempDir
   static Path work;
   @RegisterExtension
@@ -83,7 +96,7 @@ class RpmPatchTest {
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
     repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC, LIBGREET, OLDTOOL_1, TOOL_1,
-        TOOL_2);
+        TOOL_2, JAVA_1, JAVA_2, GREETER_1, GREETER_2);
     source = layout("source");
     image().write(source, "9");
   }
@@ -169,14 +182,10 @@ class RpmPatchTest {
     assertEquals("x=local\n", text(layer, "etc/hello-plain.conf.rpmsave"));
     assertEquals("x=2\n", text(layer, "etc/hello-plain.conf"));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/log")), "%ghost files are not written");
-    // rpm's payload gives the content with the last name of a hard-link set; the others link to it
-    LayerEntry a = layer.get("usr/lib/hello/a");
-    LayerEntry b = layer.get("usr/lib/hello/b");
-    LayerEntry content = a.type() == '0' ? a : b;
-    LayerEntry link = a.type() == '0' ? b : a;
-    assertEquals("linked\n", content.text());
-    assertEquals('1', link.type(), "a hard link stays one");
-    assertEquals(content == a ? "usr/lib/hello/a" : "usr/lib/hello/b", link.link().replaceFirst("^/", ""));
+    // a hard link must follow the file it names in the (sorted) layer: the content under the first name
+    assertEquals("linked\n", text(layer, "usr/lib/hello/a"));
+    assertEquals('1', layer.get("usr/lib/hello/b").type(), "a hard link stays one");
+    assertEquals("usr/lib/hello/a", layer.get("usr/lib/hello/b").link().replaceFirst("^/", ""));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("usr/lib64")), "libfoo unchanged");
 
     byte[] db = layer.get("var/lib/rpm/rpmdb.sqlite").content();
@@ -261,5 +270,59 @@ class RpmPatchTest {
         + " is saved, as rpm's erase saves it");
     assertEquals(List.of("bash-5.1.8-9", "glibc-2.34-100", "libgreet-1.0-1", "tool-2.0-1"),
         packages(layer.get("var/lib/rpm/rpmdb.sqlite").content(), RpmDatabase.Format.SQLITE));
+  }
+
+  @Test
+  void alternativesScriptletsAreAppliedNotReportedAsNotRun() throws Exception {
+    OciLayout java = layout("java");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, JAVA_1).write(java, "9");
+    OciLayout target = layout("java-patched");
+    PatchResult result = Patcher.create().patch(request(java, report(finding(CVE, "javaish", "1.0-1", "2.0-1")),
+        target).build());
+    assertFalse(result.scriptsNotRun().stream().anyMatch(s -> s.packageName().equals("javaish")),
+        result.scriptsNotRun().toString());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("/usr/lib/jvm/j2/bin/java", layer.get("etc/alternatives/java").link(), layer.keySet().toString());
+    assertEquals("/etc/alternatives/java", layer.get("usr/bin/java").link());
+    assertTrue(text(layer, "var/lib/alternatives/java").contains("/usr/lib/jvm/j2/bin/java\n200\n"),
+        text(layer, "var/lib/alternatives/java"));
+  }
+
+  @Test
+  void nodocsAndInstallLangsLeaveFilesOutAndRecordThemNotInstalled() throws Exception {
+    OciLayout ubi = layout("ubi");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, GREETER_1)
+        .file("etc/rpm/macros.image-language-conf", "%_install_langs C.utf8:en_US\n")
+        .file("etc/dnf/dnf.conf", "[main]\ngpgcheck=1\ntsflags=nodocs\n").write(ubi, "9");
+    OciLayout target = layout("ubi-patched");
+    Patcher.create().patch(request(ubi, report(finding(CVE, "greeter", "1.0-1", "1.0-2")), target).build());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertEquals("hello\n", text(layer, "usr/share/locale/en/LC_MESSAGES/greeter.mo"));
+    assertFalse(layer.containsKey("usr/share/locale/de/LC_MESSAGES/greeter.mo"), layer.keySet().toString());
+    assertFalse(layer.containsKey("usr/share/doc/greeter/README"), layer.keySet().toString());
+    Path dir = Files.createTempDirectory(work, "db-");
+    Files.write(dir.resolve("rpmdb.sqlite"), layer.get("var/lib/rpm/rpmdb.sqlite").content());
+    try (RpmDatabase db = RpmDatabase.open(dir, RpmDatabase.Format.SQLITE)) {
+      dev.imagepatch.pkg.rpm.Header h = db.packages().stream().map(RpmDatabase.Installed::header)
+          .filter(x -> x.string(Tags.NAME).orElseThrow().equals("greeter")).findFirst().orElseThrow();
+      List<String> names = dev.imagepatch.pkg.rpm.RpmPackage.files(h).stream()
+          .map(dev.imagepatch.pkg.rpm.RpmPackage.RpmFile::path).toList();
+      long[] states = h.numbers(Tags.FILESTATES);
+      assertEquals(2, states[names.indexOf("/usr/share/locale/de/LC_MESSAGES/greeter.mo")]);
+      assertEquals(2, states[names.indexOf("/usr/share/doc/greeter/README")]);
+      assertEquals(0, states[names.indexOf("/usr/share/locale/en/LC_MESSAGES/greeter.mo")]);
+    }
+  }
+
+  @Test
+  void aLowerLayersSqliteShmIsWhitedOutNeverShipped() throws Exception {
+    OciLayout shm = layout("shm");
+    image().file("var/lib/rpm/rpmdb.sqlite-shm", "stale shared memory of a crashed rpm\n").write(shm, "9");
+    OciLayout target = layout("shm-patched");
+    Patcher.create().patch(request(shm, report(finding(CVE, "hello", "1.0-1", "1.0-2")), target).build());
+    Map<String, LayerEntry> layer = FixtureApkImages.topLayer(target, "patched");
+    assertTrue(layer.containsKey("var/lib/rpm/.wh.rpmdb.sqlite-shm"), layer.keySet().toString());
+    assertTrue(layer.containsKey("var/lib/rpm/rpmdb.sqlite"));
+    assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
   }
 }

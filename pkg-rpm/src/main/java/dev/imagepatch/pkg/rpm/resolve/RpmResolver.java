@@ -120,6 +120,7 @@ public final class RpmResolver {
   final Map<String, List<Pkg>> obsoleters = new HashMap<>();
   /** provide name or file path -> installed packages providing it. */
   final Map<String, List<Pkg>> installedProviders = new HashMap<>();
+  private final Map<String, Integer> bestArch = new java.util.concurrent.ConcurrentHashMap<>();
 
   private RpmResolver(String basearch, Set<String> installonlyNames) {
     this.arch = new Arch(basearch);
@@ -193,6 +194,23 @@ public final class RpmResolver {
       }
     }
     return new ArrayList<>(out.values());
+  }
+
+  /** The best (lowest) arch score among the installed and available packages of a name; 0 when all are noarch. */
+  int bestArchScore(String name) {
+    return bestArch.computeIfAbsent(name, n -> {
+      int best = 0;
+      for (List<Pkg> l : List.of(installedByName.getOrDefault(n, List.of()), availableByName.getOrDefault(n,
+          List.of()))) {
+        for (Pkg p : l) {
+          int s = arch.score(p.arch());
+          if (s > 0 && (best == 0 || s < best)) {
+            best = s;
+          }
+        }
+      }
+      return best;
+    });
   }
 
   boolean isInstallonly(Pkg p) {

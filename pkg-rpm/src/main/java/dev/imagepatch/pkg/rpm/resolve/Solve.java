@@ -337,10 +337,24 @@ final class Solve {
     return true;
   }
 
-  /** Not in the system, not a downgrade or reinstall of what it has, not obsoleted by it. */
+  /**
+   * Not in the system, not of an inferior arch (libsolv's infarch rules: an arch of another color
+   * than the best one its name has is only allowed beside an installed package of that name and
+   * arch), not a downgrade or reinstall of what the system has, not obsoleted by it.
+   */
   private boolean installable(Pkg c) {
     if (world.contains(c)) {
       return false;
+    }
+    int score = r.arch.score(c.arch());
+    if (score > 0 && score != r.bestArchScore(c.name())) {
+      boolean besideInstalled = false;
+      for (Pkg q : r.installedByName.getOrDefault(c.name(), List.of())) {
+        besideInstalled |= q.arch().equals(c.arch());
+      }
+      if (!besideInstalled) {
+        return false;
+      }
     }
     for (Pkg q : byName(c.name())) {
       if (r.arch.compatible(q.arch(), c.arch()) && (!q.installed() || c.evr.compareTo(q.evr) <= 0)) {
