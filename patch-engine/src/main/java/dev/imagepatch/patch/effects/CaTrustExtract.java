@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code update-ca-trust extract} of RHEL, Fedora, CentOS, Amazon Linux and Azure Linux, the
@@ -27,7 +29,9 @@ import java.util.Set;
  * {@code anchors/}, the blocklist directory, {@code .p11-kit} files), written under
  * {@code /etc/pki/ca-trust/extracted}: the PEM bundles, {@code openssl/ca-bundle.trust.crt},
  * {@code java/cacerts}, {@code edk2/cacerts.bin} and, where the image's script makes it,
- * {@code pem/directory-hash/}. The image's own script says which outputs there are.
+ * {@code pem/directory-hash/}. The image's own script says which outputs there are. When the
+ * ca-certificates package changes, its %post's {@code ca-legacy install} comes first (see
+ * {@link #covers} for the scriptlets this stands for).
  *
  * <p>Where the result can differ from the tool's: the module reads a source directory in
  * {@code readdir} order, which depends on the filesystem; here it is byte order of the names
@@ -47,6 +51,13 @@ public final class CaTrustExtract implements PostInstallEffect {
       "usr/lib/pkcs11/p11-kit-trust.so", "usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-trust.so",
       "usr/lib/aarch64-linux-gnu/pkcs11/p11-kit-trust.so");
   private static final Set<String> PACKAGES = Set.of("ca-certificates");
+  static final String CA_LEGACY = "usr/bin/ca-legacy";
+  /** Where the legacy bundles the source link points to are (a source read through a link elsewhere is not kept). */
+  static final String LEGACY = "usr/share/pki/ca-trust-legacy";
+  private static final Pattern ASSIGNMENT = Pattern.compile("^(LCFILE|LLINK|LDEFAULT|LDISABLE)=(\\S+)\\s*$");
+  private static final Pattern DISABLED = Pattern.compile("(?i)^legacy *= *disable *$");
+  private static final Pattern SCRIPT_LINE = Pattern.compile("(/usr)?(/bin/)?(update-ca-trust( extract)?"
+      + "|ca-legacy install)|if \\[ -x (/usr)?/bin/ln \\] ?; ?then|fi");
 
   /** The extracted files and links by path, and the directories extracted into with the names they hold. */
   record Extracted(Map<String, TrustExtract.Entry> entries, Map<String, Set<String>> directories) {}
@@ -59,7 +70,9 @@ public final class CaTrustExtract implements PostInstallEffect {
   @Override
   public ImageNeeds needs() {
     return new ImageNeeds(p -> SOURCES.stream().anyMatch(s -> p.startsWith(s + "/")) || p.equals(SCRIPT)
-        || MODULE_CONFIGS.contains(p) || TRUST_MODULES.contains(p), p -> p.startsWith(EXTRACTED + "/"), p -> false);
+        || p.equals(CA_LEGACY) || p.equals("etc/pki/ca-trust/ca-legacy.conf") || p.startsWith(LEGACY + "/")
+        || MODULE_CONFIGS.contains(p)
+        || TRUST_MODULES.contains(p), p -> p.startsWith(EXTRACTED + "/"), p -> false);
   }
 
   @Override
@@ -67,6 +80,9 @@ public final class CaTrustExtract implements PostInstallEffect {
     boolean upgraded = changes.stream().anyMatch(c -> PACKAGES.contains(c.name()));
     if (!upgraded && !touches(layer)) {
       return true; // the trigger does not fire
+    }
+    if (upgraded) {
+      caLegacyInstall(layer); // the package's %post runs it before update-ca-trust
     }
     LayerTree tree = layer.tree();
     Optional<byte[]> script = tree.read(SCRIPT);
@@ -84,6 +100,69 @@ public final class CaTrustExtract implements PostInstallEffect {
     }
     write(layer, out);
     return true;
+  }
+
+  /**
+   * Whether a scriptlet body only runs what this effect reproduces: {@code ca-legacy install} and
+   * {@code update-ca-trust [extract]}, as ca-certificates' %post does (Azure Linux's inside
+   * {@code if [ -x /usr/bin/ln ]; then ... fi}), with {@code || :} and output to /dev/null allowed.
+   */
+  public static boolean covers(String body) {
+    boolean any = false;
+    for (String raw : body.split("\n")) {
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      line = line.replaceAll("\\s*\\|\\|\\s*(:|true|/bin/true)\\s*$", "")
+          .replaceAll("\\s*[0-9&]?>\\s*/dev/null", "").replaceAll("\\s*2>&1", "").strip();
+      if (!SCRIPT_LINE.matcher(line).matches()) {
+        return false;
+      }
+      any |= line.contains("update-ca-trust");
+    }
+    return any;
+  }
+
+  /**
+   * RHEL's {@code ca-legacy install}: {@code /etc/pki/ca-trust/source/ca-bundle.legacy.crt} linked
+   * to the legacy bundle {@code /etc/pki/ca-trust/ca-legacy.conf} chooses ({@code legacy=disable},
+   * else the default one), with the paths the image's script sets. Nothing without the script.
+   */
+  static void caLegacyInstall(PatchLayer layer) throws IOException {
+    LayerTree tree = layer.tree();
+    Optional<byte[]> script = tree.read(CA_LEGACY);
+    if (script.isEmpty()) {
+      return;
+    }
+    Map<String, String> vars = new LinkedHashMap<>(Map.of("LCFILE", "/etc/pki/ca-trust/ca-legacy.conf",
+        "LLINK", "/etc/pki/ca-trust/source/ca-bundle.legacy.crt",
+        "LDEFAULT", "/usr/share/pki/ca-trust-legacy/ca-bundle.legacy.default.crt",
+        "LDISABLE", "/usr/share/pki/ca-trust-legacy/ca-bundle.legacy.disable.crt"));
+    for (String line : new String(script.get(), StandardCharsets.UTF_8).split("\n")) {
+      Matcher m = ASSIGNMENT.matcher(line);
+      if (m.matches()) {
+        vars.put(m.group(1), m.group(2).replace("\"", ""));
+      }
+    }
+    boolean disabled = false;
+    Optional<byte[]> conf = tree.read(FsEntry.normalize(vars.get("LCFILE")));
+    if (conf.isPresent()) {
+      for (String line : new String(conf.get(), StandardCharsets.UTF_8).split("\n")) {
+        disabled |= DISABLED.matcher(line).matches();
+      }
+    }
+    String target = vars.get(disabled ? "LDISABLE" : "LDEFAULT");
+    String link = layer.target(FsEntry.normalize(vars.get("LLINK")));
+    Optional<FsEntry> old = tree.entry(link);
+    if (old.isPresent() && old.get().isDirectory()) {
+      layer.note("/" + link + ": a directory; ca-legacy install would link inside it, which is not reproduced");
+      return;
+    }
+    if (old.isEmpty() || old.get().type() != FsEntry.Type.SYMLINK || !target.equals(old.get().linkTarget())) {
+      parents(layer, link);
+      layer.symlink(link, target, 0, 0, layer.epoch());
+    }
   }
 
   /** Runs the steps of {@code script} over the sources of {@code tree}. */

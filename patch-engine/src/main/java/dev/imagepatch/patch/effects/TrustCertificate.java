@@ -105,14 +105,18 @@ final class TrustCertificate {
    * organizational unit, else organization, as UTF-8; null when none is a readable string.
    */
   byte[] label() {
-    for (String oid : List.of("2.5.4.3", "2.5.4.11", "2.5.4.10")) {
-      Der.Element value = firstAttribute(oid);
-      if (value != null) {
-        byte[] s = directoryString(value.encoded());
-        if (s != null) {
-          return s;
+    try {
+      for (String oid : List.of("2.5.4.3", "2.5.4.11", "2.5.4.10")) {
+        Der.Element value = firstAttribute(oid);
+        if (value != null) {
+          byte[] s = directoryString(value.encoded());
+          if (s != null && s != UNKNOWN) {
+            return s;
+          }
         }
       }
+    } catch (RuntimeException malformed) {
+      // a subject libtasn1 would not have decoded either
     }
     return null;
   }
@@ -190,6 +194,14 @@ final class TrustCertificate {
    * RDN sets concatenated and hashed with SHA-1. Null when a value is a string it cannot read.
    */
   String subjectHash() {
+    try {
+      return canonicalHash();
+    } catch (RuntimeException malformed) {
+      return null;
+    }
+  }
+
+  private String canonicalHash() {
     List<byte[]> sets = new ArrayList<>();
     for (Der.Element rdn : Der.whole(subject).children()) {
       List<byte[]> avas = new ArrayList<>();

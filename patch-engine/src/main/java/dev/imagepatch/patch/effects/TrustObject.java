@@ -9,7 +9,10 @@ import java.util.Set;
  * One object of p11-kit's trust module: its PKCS#11 attributes by their p11-kit names
  * ({@code class}, {@code label}, {@code trusted}, ...), values as the persist format gives them
  * ({@code byte[]} for strings and object ids, {@code Boolean}, {@code Long} for numbers and
- * constants), then the attributes the module's builder derives for a certificate.
+ * constants), then the attributes the module's builder derives for a certificate. The schemas
+ * are p11-kit 0.25's: they take the
+ * {@code nss-server-distrust-after} and {@code nss-email-distrust-after} attributes newer
+ * ca-certificates bundles carry, which 0.24's builder may refuse, dropping the rest of the file.
  */
 final class TrustObject {
   static final long CLASS_DATA = 0;

@@ -33,7 +33,7 @@ final class TrustToken {
   }
 
   /** The token of {@code path} (relative to the root), its blocklist directory named {@code blocklist}. */
-  static TrustToken load(LayerTree tree, String path, String blocklist) throws IOException {
+  static TrustToken load(LayerTree tree, String path, String blocklist) throws IOException, TrustExtract.Unsupported {
     TrustToken token = new TrustToken(tree, path);
     Optional<String> resolved = token.resolve(path);
     if (resolved.isPresent()) {
@@ -54,7 +54,7 @@ final class TrustToken {
     return token;
   }
 
-  private void directory(String dir, Flag flag) throws IOException {
+  private void directory(String dir, Flag flag) throws IOException, TrustExtract.Unsupported {
     Set<String> names = new TreeSet<>(TrustToken::compareBytes);
     names.addAll(tree.list(dir));
     for (String name : names) {
@@ -66,9 +66,13 @@ final class TrustToken {
     }
   }
 
-  private void file(String path, Flag flag) throws IOException {
+  private void file(String path, Flag flag) throws IOException, TrustExtract.Unsupported {
     Optional<byte[]> content = tree.read(path);
     if (content.isEmpty()) {
+      if (tree.entry(path).filter(e -> e.type() == FsEntry.Type.FILE && e.size() > 0).isPresent()) {
+        // A source reached through a link to a place whose contents were not kept.
+        throw new TrustExtract.Unsupported("the trust source /" + path + ", which was not read,");
+      }
       return;
     }
     List<TrustObject> parsed = parse(content.get());
@@ -138,29 +142,40 @@ final class TrustToken {
     if (cert == null) {
       return List.of();
     }
-    Der.Element aux;
-    try {
-      aux = Der.whole(Arrays.copyOfRange(data, certLen, data.length));
-    } catch (Der.Malformed e) {
-      return List.of();
-    }
     P11StringSet trust = new P11StringSet();
     P11StringSet reject = null;
     byte[] alias = null;
     Der.Element keyid = null;
-    for (Der.Element field : aux.children()) {
-      switch (field.tag()) {
-        case 0x30 -> field.children().forEach(o -> trust.add(Der.oid(o.content())));
-        case 0xa0 -> {
-          reject = new P11StringSet();
-          for (Der.Element o : field.children()) {
-            reject.add(Der.oid(o.content()));
+    try {
+      // OPENSSL.CertAux ::= SEQUENCE { trust SEQUENCE OF OID OPTIONAL, reject [0] ..., alias UTF8String
+      // OPTIONAL, keyid OCTET STRING OPTIONAL, other [1] ... }: anything else is no TRUSTED CERTIFICATE.
+      Der.Element aux = Der.whole(Arrays.copyOfRange(data, certLen, data.length));
+      if (aux.tag() != 0x30) {
+        return List.of();
+      }
+      for (Der.Element field : aux.children()) {
+        switch (field.tag()) {
+          case 0x30 -> {
+            for (Der.Element o : field.children()) {
+              trust.add(oid(o));
+            }
+          }
+          case 0xa0 -> {
+            reject = new P11StringSet();
+            for (Der.Element o : field.children()) {
+              reject.add(oid(o));
+            }
+          }
+          case 0x0c -> alias = field.content();
+          case 0x04 -> keyid = field;
+          case 0xa1 -> { }
+          default -> {
+            return List.of();
           }
         }
-        case 0x0c -> alias = field.content();
-        case 0x04 -> keyid = field;
-        default -> { }
       }
+    } catch (Der.Malformed e) {
+      return List.of();
     }
     if (reject != null) {
       for (String r : reject.keys()) {
@@ -182,6 +197,14 @@ final class TrustToken {
     }
     out.add(c);
     return out;
+  }
+
+  private static String oid(Der.Element e) {
+    String s = e.tag() == 0x06 ? Der.oid(e.content()) : null;
+    if (s == null) {
+      throw new Der.Malformed("not an object identifier");
+    }
+    return s;
   }
 
   private static byte[] eku(P11StringSet oids) {

@@ -238,7 +238,8 @@ final class AlternativesCommand {
   }
 
   /** {@code readConfig}: 0 read, 1 unreadable (the program stops), 2 the link unreadable, 3 no state file. */
-  private static int readConfig(RpmAlternatives.Files fs, AlternativeSet set, String title) throws IOException {
+  private static int readConfig(RpmAlternatives.Files fs, AlternativeSet set, String title)
+      throws IOException, Unsupported {
     Optional<byte[]> content = fs.state(title);
     if (content.isEmpty()) {
       return 3;

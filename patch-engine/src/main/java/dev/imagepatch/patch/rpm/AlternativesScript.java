@@ -19,8 +19,8 @@ final class AlternativesScript {
     }
   }
 
-  /** An alternatives command with its arguments (after the program's name), {@code $1} expanded. */
-  record Command(List<String> args) {}
+  /** An alternatives command: the program as written and its arguments, {@code $1} expanded. */
+  record Command(String program, List<String> args) {}
 
   private static final List<String> PROGRAMS = List.of("alternatives", "update-alternatives",
       "/usr/sbin/alternatives", "/usr/sbin/update-alternatives", "/sbin/alternatives", "/sbin/update-alternatives",
@@ -91,7 +91,7 @@ final class AlternativesScript {
         for (Word w : s.words().subList(1, s.words().size())) {
           args.add(w.expand(arg1));
         }
-        out.add(new Command(args));
+        out.add(new Command(program, args));
       }
     }
     return true;

@@ -60,7 +60,9 @@ final class RpmAlternatives {
       if (cmd.isEmpty()) {
         return false;
       }
-      parsed.add(cmd.get());
+      if (installed(c.program())) {
+        parsed.add(cmd.get());
+      } // else "command not found": the scriptlet's command does nothing
     }
     Map<String, String> linksBefore = new LinkedHashMap<>(links);
     Map<String, byte[]> statesBefore = new LinkedHashMap<>(states);
@@ -68,7 +70,8 @@ final class RpmAlternatives {
       for (AlternativesCommand c : parsed) {
         c.apply(new Files());
       }
-    } catch (AlternativesCommand.Unsupported e) {
+    } catch (AlternativesCommand.Unsupported | SafePath.UnsafePathException e) {
+      // Not reproduced (or a path of the state file or script that leaves the image): nothing applied.
       links.clear();
       links.putAll(linksBefore);
       states.clear();
@@ -78,6 +81,41 @@ final class RpmAlternatives {
       throw new UncheckedIOException(e);
     }
     return true;
+  }
+
+  /**
+   * Whether the program the script names is in the image (a bare name is looked up in
+   * {@code /usr/sbin} and {@code /usr/bin}, as rpm's PATH has them), and the program's two
+   * directories are there: without them alternatives.c stops with "altdir invalid".
+   */
+  private boolean installed(String program) {
+    List<String> candidates = program.startsWith("/") ? List.of(program.substring(1))
+        : List.of("usr/sbin/" + program, "usr/bin/" + program, "sbin/" + program, "bin/" + program);
+    boolean found = false;
+    for (String c : candidates) {
+      found |= resolves(c);
+    }
+    return found && tree.entry(layer.image().resolveParent(ALT_DIR)).filter(FsEntry::isDirectory).isPresent()
+        && tree.entry(layer.image().resolveParent(STATE_DIR)).filter(FsEntry::isDirectory).isPresent();
+  }
+
+  /** Whether the path leads to something (update-alternatives is a link to alternatives). */
+  private boolean resolves(String path) {
+    String p = path;
+    for (int i = 0; i < 40; i++) {
+      Optional<FsEntry> e = tree.entry(p);
+      if (e.isEmpty()) {
+        return false;
+      }
+      if (e.get().type() != FsEntry.Type.SYMLINK) {
+        return true;
+      }
+      String link = e.get().linkTarget();
+      String parent = FsEntry.parent(p);
+      p = FsEntry.normalize(link.startsWith("/") ? link : (parent == null || parent.isEmpty() ? "" : parent + "/")
+          + link);
+    }
+    return false;
   }
 
   /** Writes the state files and links changed so far into the layer. */
@@ -127,19 +165,24 @@ final class RpmAlternatives {
    */
   final class Files {
     /** The state file of {@code title}, empty when there is none. */
-    Optional<byte[]> state(String title) throws IOException {
+    Optional<byte[]> state(String title) throws IOException, AlternativesCommand.Unsupported {
       String p = resolve("/" + STATE_DIR + "/" + title);
       if (states.containsKey(p)) {
         return Optional.ofNullable(states.get(p));
       }
-      return tree.read(p);
+      Optional<byte[]> content = tree.read(p);
+      if (content.isEmpty() && tree.entry(p).filter(e -> e.type() == FsEntry.Type.FILE && e.size() > 0).isPresent()) {
+        // The backend did not keep the file (see needs()): better not run than overwrite it blind.
+        throw new AlternativesCommand.Unsupported("/" + p + ": the state file's content was not read");
+      }
+      return content;
     }
 
     void writeState(String title, byte[] content) throws IOException {
       states.put(resolve("/" + STATE_DIR + "/" + title), content);
     }
 
-    void removeState(String title) throws IOException {
+    void removeState(String title) throws IOException, AlternativesCommand.Unsupported {
       String p = resolve("/" + STATE_DIR + "/" + title);
       if (state(title).isPresent()) {
         states.put(p, null);

@@ -144,6 +144,48 @@ class CaTrustExtractLayerTest {
     assertEquals(List.of("etc/pki/ca-trust/source", "opt/trust"), CaTrustExtract.tokenPaths(new DirectoryTree(root)));
   }
 
+  /** ca-certificates' %post runs {@code ca-legacy install} first: the legacy bundle link, by ca-legacy.conf. */
+  @Test
+  void caLegacyInstall() throws Exception {
+    Path root = image();
+    Files.writeString(root.resolve(CaTrustExtract.CA_LEGACY), "#!/bin/sh\nLCFILE=/etc/pki/ca-trust/ca-legacy.conf\n"
+        + "LLINK=/etc/pki/ca-trust/source/ca-bundle.legacy.crt\n"
+        + "LDEFAULT=/usr/share/pki/ca-trust-legacy/ca-bundle.legacy.default.crt\n"
+        + "LDISABLE=/usr/share/pki/ca-trust-legacy/ca-bundle.legacy.disable.crt\n");
+    Path legacy = Files.createDirectories(root.resolve("usr/share/pki/ca-trust-legacy"));
+    Files.copy(Path.of(MOZILLA, "Certigna.crt"), legacy.resolve("ca-bundle.legacy.default.crt"));
+    Files.writeString(legacy.resolve("ca-bundle.legacy.disable.crt"), "");
+    Files.createDirectories(root.resolve("etc/pki/ca-trust/source"));
+    CaTrustExtract effect = new CaTrustExtract();
+    List<PackageChange> upgrade = List.of(new PackageChange("ca-certificates", "noarch", "2023.2.60-1.0.el9",
+        "2024.2.69_v8.0.303-91.4.el9_4", "requested"));
+
+    PatchLayer layer = layer(root, effect.needs());
+    assertTrue(effect.apply(layer, upgrade));
+    assertEquals("/usr/share/pki/ca-trust-legacy/ca-bundle.legacy.default.crt",
+        layer.builder().entries().get("etc/pki/ca-trust/source/ca-bundle.legacy.crt").linkTarget());
+    String openssl = new String(layer.generated("etc/pki/ca-trust/extracted/openssl/ca-bundle.trust.crt")
+        .orElseThrow(), java.nio.charset.StandardCharsets.US_ASCII);
+    assertTrue(openssl.contains("# Certigna\n"), "the legacy bundle is read through the link");
+
+    Files.writeString(root.resolve("etc/pki/ca-trust/ca-legacy.conf"), "# legacy CAs\nLegacy = disable\n");
+    layer = layer(root, effect.needs());
+    assertTrue(effect.apply(layer, upgrade));
+    assertEquals("/usr/share/pki/ca-trust-legacy/ca-bundle.legacy.disable.crt",
+        layer.builder().entries().get("etc/pki/ca-trust/source/ca-bundle.legacy.crt").linkTarget());
+  }
+
+  @Test
+  void scriptletsCovered() {
+    assertTrue(CaTrustExtract.covers("#if [ $1 -gt 1 ] ; then\n#  # when upgrading\n#fi\n/usr/bin/ca-legacy install\n"
+        + "/usr/bin/update-ca-trust\n"));
+    assertTrue(CaTrustExtract.covers("if [ -x /usr/bin/ln ]; then\n/usr/bin/ca-legacy install\n/usr/bin/update-ca-trust\n"
+        + "fi\n"));
+    assertTrue(CaTrustExtract.covers("update-ca-trust extract >/dev/null 2>&1 || :\n"));
+    assertFalse(CaTrustExtract.covers("/usr/bin/ca-legacy install\n"), "no extraction");
+    assertFalse(CaTrustExtract.covers("update-ca-trust\nrm -f /etc/pki/tls/cert.pem\n"));
+  }
+
   /** Sources of a few roots, the script, and the outputs as the script left them plus a stale file. */
   private Path image() throws Exception {
     if (!Files.isDirectory(Path.of(MOZILLA))) {

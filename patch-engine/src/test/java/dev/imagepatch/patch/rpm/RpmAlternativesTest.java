@@ -149,6 +149,56 @@ class RpmAlternativesTest {
   }
 
   @Test
+  void withoutTheProgramNothingHappens() throws Exception {
+    Path root = image();
+    Files.delete(root.resolve("usr/sbin/update-alternatives"));
+    PatchLayer layer = layer(root);
+    RpmAlternatives alternatives = new RpmAlternatives(layer);
+    assertTrue(alternatives.run("update-alternatives --install /usr/bin/a a /opt/a 1 || :\n", 1),
+        "command not found: the scriptlet ran, to no effect");
+    alternatives.write();
+    assertTrue(layer.builder().entries().isEmpty());
+    assertTrue(alternatives.run("alternatives --install /usr/bin/a a /opt/a 1\n", 1));
+    alternatives.write();
+    assertEquals("auto\n/usr/bin/a\n\n/opt/a\n1\n", state(layer, "a"));
+  }
+
+  /** Mutated state files and scripts: run() answers true or false, write() writes; nothing throws. */
+  @Test
+  void mutatedInputsNeverThrow() throws Exception {
+    String state = "auto\n/usr/bin/java\njar\n/usr/bin/jar\n\n" + JAVA11 + "java\n@f@1100 x\n" + JAVA11 + "jar\n"
+        + JAVA17 + "java\n1700\n\n";
+    String script = "if [ \"$1\" -eq 0 ]; then\n  alternatives --install /usr/bin/java java " + JAVA17 + "java 1 --slave "
+        + "/usr/bin/jar jar /opt/jar --family f\nfi\n[ $1 = 1 ] && alternatives --remove java " + JAVA11 + "java || :\n"
+        + "alternatives --set java " + JAVA17 + "java\nalternatives --auto java >/dev/null 2>&1\n";
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 100; round++) {
+      Path root = image();
+      Files.writeString(root.resolve("var/lib/alternatives/java"), mutate(state, random));
+      Files.createSymbolicLink(root.resolve("etc/alternatives/java"), Path.of(JAVA11 + "java"));
+      PatchLayer layer = layer(root);
+      RpmAlternatives alternatives = new RpmAlternatives(layer);
+      alternatives.run(mutate(script, random), random.nextInt(3));
+      alternatives.run(script, random.nextInt(3));
+      alternatives.write();
+    }
+  }
+
+  private static String mutate(String s, java.util.Random random) {
+    StringBuilder b = new StringBuilder(s);
+    for (int i = 0, n = 1 + random.nextInt(4); i < n && b.length() > 0; i++) {
+      int at = random.nextInt(b.length());
+      switch (random.nextInt(4)) {
+        case 0 -> b.deleteCharAt(at);
+        case 1 -> b.insert(at, "\n/.@ 0x$;\"'[".charAt(random.nextInt(11)));
+        case 2 -> b.setLength(at);
+        default -> b.setCharAt(at, (char) (32 + random.nextInt(95)));
+      }
+    }
+    return b.toString();
+  }
+
+  @Test
   void otherShellIsNotRun() throws Exception {
     PatchLayer layer = layer(image());
     RpmAlternatives alternatives = new RpmAlternatives(layer);
@@ -167,6 +217,9 @@ class RpmAlternativesTest {
     Files.createDirectories(root.resolve("usr/bin"));
     Files.createDirectories(root.resolve("etc/alternatives"));
     Files.createDirectories(root.resolve("var/lib/alternatives"));
+    Files.createDirectories(root.resolve("usr/sbin"));
+    Files.writeString(root.resolve("usr/sbin/alternatives"), "ELF");
+    Files.createSymbolicLink(root.resolve("usr/sbin/update-alternatives"), Path.of("alternatives"));
     return root;
   }
 
