@@ -5,7 +5,7 @@
 # of the Updates repository the bad-input test serves (a package whose signature does not verify, one
 # signed by a key no one trusts, a repomd.xml.asc that does not match); and the distroless test's packages.
 #
-# Usage: make-world.sh OUT. Writes OUT/home (HOME with the rpm macros every rpm/dnf call uses),
+# Usage: [ALTERNATIVES=/path/to/alternatives] make-world.sh OUT. Writes OUT/home (HOME with the rpm macros every rpm/dnf call uses),
 # OUT/gnupg, OUT/RPM-GPG-KEY-imagepatch-test, OUT/www/{good,bad-signature,unknown-key,bad-repomd}/test/9/...,
 # OUT/www/good/azurelinux/2.0/x86_64 (the distroless test's repository)
 set -euo pipefail
@@ -40,12 +40,22 @@ build() { # stage spec [defines...]
     --define "test_key $out/RPM-GPG-KEY-imagepatch-test" --define "update_ca_trust $here/update-ca-trust" \
     "$@" "$here/specs/$spec.spec" >/dev/null
 }
-for s in setup filesystem test-release glibc busybox libffi libtasn1 p11-kit ca-certificates acme acme-legacy; do
+# With ALTERNATIVES (a build of RHEL's alternatives), acme's packages register alternatives as RHEL's do.
+alt=()
+if [ -n "${ALTERNATIVES:-}" ]; then
+  build baseos chkconfig --define "alternatives_bin $ALTERNATIVES"
+  alt=(--define "with_alternatives 1")
+fi
+for s in setup filesystem test-release glibc busybox libffi libtasn1 p11-kit ca-certificates; do
   build baseos "$s"
 done
-for s in glibc libtasn1 p11-kit ca-certificates acme zlib; do
+for s in acme acme-legacy; do
+  build baseos "$s" "${alt[@]}"
+done
+for s in glibc libtasn1 p11-kit ca-certificates zlib; do
   build updates "$s" --define "updates 1"
 done
+build updates acme --define "updates 1" "${alt[@]}"
 # Azure Linux: newer versions of two packages of the distroless manifest vector.
 azure="$out/www/good/azurelinux/2.0/x86_64"
 for p in glibc:glibc:2.35:3.cm2 openssl-libs:openssl:1.1.1k:16.cm2; do

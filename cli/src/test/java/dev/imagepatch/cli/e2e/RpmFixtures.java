@@ -58,6 +58,17 @@ final class RpmFixtures {
   /** The image's repository URLs' prefix (its .repo file), mirrored to the loopback server. */
   static final String ARCHIVE = "http://archive.example/";
 
+  /**
+   * A build of RHEL's alternatives (chkconfig's alternatives.c, linked statically), when the run is
+   * given one ({@code -Dimagepatch.rpm.alternatives=PATH} or {@code IMAGEPATCH_ALTERNATIVES}): Debian
+   * has no package of it (its update-alternatives writes another format), so only then do acme's
+   * packages register alternatives and the reference judge them.
+   */
+  static java.util.Optional<Path> alternatives() {
+    String p = System.getProperty("imagepatch.rpm.alternatives", System.getenv("IMAGEPATCH_ALTERNATIVES"));
+    return p == null || p.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(p));
+  }
+
   /** The tools that make and judge the world. */
   static void requireTools() {
     for (String tool : List.of("rpmbuild", "rpmsign", "createrepo_c", "gpg", "gpgconf", "dnf", "rpm", "openssl",
@@ -92,7 +103,8 @@ final class RpmFixtures {
 
     static World build(Path dir) throws Exception {
       Path script = resource("rpm/make-world.sh");
-      run(Map.of(), "bash", script.toString(), dir.toString());
+      run(alternatives().map(p -> Map.of("ALTERNATIVES", p.toString())).orElse(Map.of()), "bash", script.toString(),
+          dir.toString());
       World w = new World(dir);
       seedRepoFile(w);
       return w;
