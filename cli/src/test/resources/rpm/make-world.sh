@@ -7,7 +7,7 @@
 #
 # Usage: [ALTERNATIVES=/path/to/alternatives] make-world.sh OUT. Writes OUT/home (HOME with the rpm macros every rpm/dnf call uses),
 # OUT/gnupg, OUT/RPM-GPG-KEY-imagepatch-test, OUT/www/{good,bad-signature,unknown-key,bad-repomd}/test/9/...,
-# OUT/www/good/azurelinux/2.0/x86_64 (the distroless test's repository)
+# OUT/www/good/azurelinux/x86_64 (the distroless tests' repository)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$1"
@@ -57,11 +57,13 @@ for s in glibc libtasn1 p11-kit ca-certificates zlib; do
 done
 build updates acme --define "updates 1" "${alt[@]}"
 # Azure Linux: newer versions of two packages of the distroless manifest vector.
-azure="$out/www/good/azurelinux/2.0/x86_64"
-for p in glibc:glibc:2.35:3.cm2 openssl-libs:openssl:1.1.1k:16.cm2; do
-  IFS=: read -r pkg src ver rel <<<"$p"
+azure="$out/www/good/azurelinux/x86_64"
+for p in glibc:glibc::2.35:3.cm2:x86_64 openssl-libs:openssl::1.1.1k:16.cm2:x86_64 \
+    ca-certificates-base:ca-certificates:1:3.0.0:9.azl3:noarch; do
+  IFS=: read -r pkg src epoch ver rel arch <<<"$p"
   rpmbuild -bb --quiet --define "_rpmdir $azure/Packages" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
-    --define "pkg $pkg" --define "src $src" --define "ver $ver" --define "rel $rel" "$here/specs/azurelinux.spec" >/dev/null
+    --define "pkg $pkg" --define "src $src" --define "ver $ver" --define "rel $rel" --define "arch $arch" \
+    ${epoch:+--define "epoch_num $epoch"} "$here/specs/azurelinux.spec" >/dev/null
 done
 rpmsign --addsign "$good"/*/x86_64/os/Packages/*.rpm "$azure"/Packages/*.rpm >/dev/null
 

@@ -274,47 +274,67 @@ class RpmPatchE2ETest {
 
   @Test
   @Order(4)
+  void distrolessMarinerManifestIsUpdatedInItsFormat() throws Exception {
+    // syft's vector: CBL-Mariner 2.0, vim's epoch in column 6 (Copa's %{EPOCH} style).
+    distroless("syft-testdata-container-manifest-2", "NAME=\"Common Base Linux Mariner\"\nVERSION=\"2.0.20220527\"\n"
+        + "ID=mariner\nVERSION_ID=\"2.0\"\nPRETTY_NAME=\"CBL-Mariner/Linux\"\n", "mariner", "2.0",
+        List.of("glibc", "openssl-libs"));
+  }
+
+  @Test
+  @Order(4)
   void distrolessAzureLinuxManifestIsUpdatedInItsFormat() throws Exception {
-    String vector = "vectors/rpm/mariner-manifest/syft-testdata-container-manifest-2";
-    String manifest2 = dev.imagepatch.testing.SharedData.text(vector);
-    Path root = work.resolve("distroless");
+    // trivy's vector: Azure Linux 3.0, the literal "(none)" in column 6, ca-certificates-base at epoch 1.
+    distroless("trivy-rpmqa_test-container-manifest-2", "NAME=\"Microsoft Azure Linux\"\nVERSION=\"3.0.20250602\"\n"
+        + "ID=azurelinux\nVERSION_ID=\"3.0\"\nPRETTY_NAME=\"Microsoft Azure Linux 3.0\"\n", "azurelinux", "3.0",
+        List.of("glibc", "ca-certificates-base"));
+  }
+
+  /**
+   * A distroless image of only the manifests (container-manifest-2 from the vector, -1 made from it)
+   * and os-release, patched (every package with a newer version) from a repository given in .repo
+   * syntax, its key with --keyring; the manifests must list the new versions in the generator's
+   * format, as rpm prints them for the new packages, the other lines byte for byte.
+   */
+  private static void distroless(String vector, String osRelease, String repository, String tag,
+      List<String> upgraded) throws Exception {
+    String manifest2 = dev.imagepatch.testing.SharedData.text("vectors/rpm/mariner-manifest/" + vector);
+    Path root = work.resolve("distroless-" + repository);
     Path manifests = Files.createDirectories(root.resolve("var/lib/rpmmanifest"));
     Files.writeString(manifests.resolve("container-manifest-2"), manifest2);
     Files.writeString(manifests.resolve("container-manifest-1"), manifest1(manifest2));
     Files.createDirectories(root.resolve("etc"));
-    Files.writeString(root.resolve("etc/os-release"), "NAME=\"Common Base Linux Mariner\"\nVERSION=\"2.0.20220527\"\n"
-        + "ID=mariner\nVERSION_ID=\"2.0\"\nPRETTY_NAME=\"CBL-Mariner/Linux\"\n");
+    Files.writeString(root.resolve("etc/os-release"), osRelease);
     Files.createDirectories(root.resolve("usr/share/doc/glibc"));
     Files.writeString(root.resolve("usr/share/doc/glibc/VERSION"), "glibc 2.35-2.cm2\n");
-    OciLayout layout = OciLayout.openOrCreate(work.resolve("distroless-layout"));
-    RpmFixtures.image(root, layout, "2.0");
-    ImageCopier.create(2, new ImageCopier.Listener() {}).copy(layout, "2.0", registry.client().repository("mariner"),
-        "2.0");
+    OciLayout layout = OciLayout.openOrCreate(work.resolve("layout-" + repository));
+    RpmFixtures.image(root, layout, tag);
+    ImageCopier.create(2, new ImageCopier.Listener() {}).copy(layout, tag, registry.client().repository(repository),
+        tag);
     // No repository in the image: one given in .repo syntax, its key with --keyring.
     Path repo = work.resolve("azurelinux.repo");
     Files.writeString(repo, "[azurelinux-test]\nname=Azure Linux test\nbaseurl=" + server.base()
-        + "good/azurelinux/2.0/x86_64/\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\n");
-    CliRun r = CliRun.of("patch", "-i", registry.host() + "/mariner:2.0", "--push", "--cache",
+        + "good/azurelinux/x86_64/\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\n");
+    CliRun r = CliRun.of("patch", "-i", registry.host() + "/" + repository + ":" + tag, "--push", "--cache",
         work.resolve("cache").toString(), "--extra-repository", repo.toString(), "--keyring", world.key().toString());
     System.out.println(r.err() + r.out());
     assertEquals(0, r.code(), r.out() + r.err());
-    Path ours = pull("mariner:2.0-patched", work.resolve("ours-distroless"));
+    Path ours = pull(repository + ":" + tag + "-patched", work.resolve("ours-" + repository));
 
     // The generator's format (Azure/dalec), as rpm itself prints it for the new packages; installed at the layer's time.
     Map<String, String> fresh = new TreeMap<>();
-    try (var pkgs = Files.list(world.www().resolve("good/azurelinux/2.0/x86_64/Packages"))) {
+    try (var pkgs = Files.list(world.www().resolve("good/azurelinux/x86_64/Packages"))) {
       for (Path p : pkgs.toList()) {
         String line = RpmFixtures.run(Map.of("HOME", world.home().toString()), "rpm", "-qp", "--nosignature", "--qf",
             "%{NAME}\\t%{VERSION}-%{RELEASE}\\t" + CREATED + "\\t%{BUILDTIME}\\t%{VENDOR}\\t(none)\\t%{SIZE}\\t%{ARCH}"
             + "\\t%{EPOCHNUM}\\t%{SOURCERPM}\\n", p.toString());
-        fresh.put(line.substring(0, line.indexOf('\t')), line);
+        fresh.put(line.substring(0, line.indexOf('\t')), line.strip());
       }
     }
     StringBuilder expected = new StringBuilder();
     for (String line : manifest2.split("\n", -1)) {
       String name = line.contains("\t") ? line.substring(0, line.indexOf('\t')) : null;
-      expected.append(name != null && fresh.containsKey(name) ? fresh.get(name).strip() : line);
-      expected.append('\n');
+      expected.append(name != null && upgraded.contains(name) ? fresh.get(name) : line).append('\n');
     }
     String want = expected.substring(0, expected.length() - 1);
     assertEquals(want, Files.readString(ours.resolve("var/lib/rpmmanifest/container-manifest-2")),
