@@ -52,6 +52,11 @@ final class RpmLayer {
   private final Map<String, Owned> others = new HashMap<>();
   /** Every file (resolved) the new versions install. */
   private final Set<String> installedPaths = new HashSet<>();
+  /**
+   * The file lists of installed packages without a header (a distroless image's, from their
+   * repository's filelists): paths only, for ownership and whiteouts.
+   */
+  private Map<InstalledRpm, List<String>> listed = Map.of();
   /** Every file (resolved) the old versions had that was removed, for file triggers. */
   private final Set<String> removedPaths = new HashSet<>();
 
@@ -66,6 +71,11 @@ final class RpmLayer {
     this.fate = new FileFate(fs);
     this.nodocs = nodocs;
     this.installLangs = installLangs;
+  }
+
+  /** File lists of header-less installed packages (see {@link #listed}). */
+  void listed(Map<InstalledRpm, List<String>> files) {
+    this.listed = files;
   }
 
   /** Unpacks every change in order, then whites out what the old versions alone had. */
@@ -91,6 +101,7 @@ final class RpmLayer {
           owned.add(resolved(f.path()));
         }
       }
+      listed.getOrDefault(i, List.of()).forEach(f -> owned.add(resolved(f)));
     }
     for (Unpack u : all) {
       if (u.pkg() != null) {
@@ -104,6 +115,8 @@ final class RpmLayer {
       InstalledRpm old = u.change().from();
       if (old != null && old.header() != null) {
         whiteoutRemoved(old, owned, dirs);
+      } else if (old != null && listed.containsKey(old)) {
+        whiteoutListed(listed.get(old), owned, dirs);
       }
     }
     // Deepest first: rpm removes a directory no package owns any more only when it is empty.
@@ -151,6 +164,9 @@ final class RpmLayer {
     Set<Integer> skipped = new HashSet<>();
     Map<Integer, List<RpmPackage.PayloadEntry>> links = new LinkedHashMap<>();
     final int algoOld = oldAlgo;
+    // Without the old header (a distroless image) what the old version shipped is unknown: rpm's
+    // config decisions cannot be made, and the new files are written as they are.
+    final boolean knowsOld = old == null || old.header() != null;
     try {
       p.payload((e, content) -> {
         RpmFile f = e.file();
@@ -169,7 +185,8 @@ final class RpmLayer {
           installedPaths.add(target);
         } else if (f.isSymlink()) {
           conflict(target, f, newAlgo, culprit);
-          FileFate.Action a = fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo);
+          FileFate.Action a = knowsOld ? fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo)
+              : FileFate.Action.CREATE;
           installedPaths.add(target);
           if (place(a, target, culprit)) {
             out.symlink(a == FileFate.Action.ALTNAME ? target + ".rpmnew" : target, f.linkTo(), uid, gid, mtime);
@@ -203,7 +220,8 @@ final class RpmLayer {
             return;
           }
           PatchLayer.Staged staged = out.stage(content);
-          FileFate.Action a = fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo);
+          FileFate.Action a = knowsOld ? fate.decide(target, f, oldFiles.get(f.path()), algoOld, newAlgo)
+              : FileFate.Action.CREATE;
           if (place(a, target, culprit)) {
             out.file(a == FileFate.Action.ALTNAME ? target + ".rpmnew" : target, mode, uid, gid, mtime, staged);
           }
@@ -340,6 +358,26 @@ final class RpmLayer {
       if (f.isConfig() && !f.isGhost() && fate.modified(target, f, algo)) {
         keepCopy(target, target + ".rpmsave");
         out.note("/" + target + ": changed in the image and no longer packaged, saved as /" + target + ".rpmsave");
+      }
+      removedPaths.add(target);
+      out.whiteout(target);
+    }
+  }
+
+  /** As {@link #whiteoutRemoved}, for an old version known by its path list only (no config decisions). */
+  private void whiteoutListed(List<String> paths, Set<String> owned, List<String> dirs) {
+    for (String path : paths) {
+      String target = resolved(path);
+      if (target.isEmpty() || owned.contains(target) || out.wrote(target)) {
+        continue;
+      }
+      Optional<FsEntry> e = fs.entry(target);
+      if (e.isEmpty()) {
+        continue;
+      }
+      if (e.get().isDirectory()) {
+        dirs.add(target);
+        continue;
       }
       removedPaths.add(target);
       out.whiteout(target);

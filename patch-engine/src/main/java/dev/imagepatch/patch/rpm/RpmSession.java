@@ -166,18 +166,47 @@ final class RpmSession implements PackageSession {
     List<RpmLayer.Unpack> all = new ArrayList<>();
     for (RpmChange c : resolved) {
       RpmPackage p = c.isRemoval() ? null : fetch.fetch(c.repository(), c.to());
-      all.add(new RpmLayer.Unpack(c, p));
+      all.add(new RpmLayer.Unpack(db.hasDatabase() ? c : withOldHeader(c, fetch), p));
     }
     Set<InstalledRpm> changed = new HashSet<>();
     resolved.stream().filter(c -> c.from() != null).forEach(c -> changed.add(c.from()));
     RpmMacros macros = RpmMacros.of(image);
     layer = new RpmLayer(out, RepoConfigs.nodocs(image) || macros.excludeDocs(), macros.installLangs());
+    if (!db.hasDatabase()) {
+      layer.listed(ListedFiles.of(installed, repositories(), context.listener()));
+    }
     try {
       layer.unpackAll(all, installed.stream().filter(i -> !changed.contains(i)).toList());
     } catch (IOException e) {
       throw new PatchException(e.getMessage());
     }
     unpacked = all;
+  }
+
+  /**
+   * A distroless image's change with the old version's header, from that version's package in the
+   * repositories (fetched and verified as any other): what rpm knows of the files it replaces
+   * (digests for %config decisions, the file list for whiteouts, its %preun/%postun). Unchanged
+   * when no repository has it any more.
+   */
+  private RpmChange withOldHeader(RpmChange c, PackageFetch fetch) throws PatchException {
+    InstalledRpm from = c.from();
+    if (from == null || from.header() != null) {
+      return c;
+    }
+    for (OpenRepository r : repositories()) {
+      for (dev.imagepatch.pkg.rpm.repo.RpmRecord rec : r.records()) {
+        if (rec.name().equals(from.name()) && rec.arch().equals(from.arch()) && RpmChange.evr(rec).equals(from.evr())) {
+          RpmPackage old = fetch.fetch(r, rec);
+          InstalledRpm known = new InstalledRpm(from.hnum(), old.header(), from.name(), from.epoch(), from.version(),
+              from.release(), from.arch());
+          return new RpmChange(c.name(), c.arch(), known, c.to(), c.repository(), c.reason());
+        }
+      }
+    }
+    context.listener().step(from.nevra() + " is in no repository any more: its files are known from the file lists"
+        + " at best, and its config files are replaced");
+    return c;
   }
 
   @Override

@@ -247,6 +247,13 @@ class RpmPatchTest {
     assertTrue(manifest.lines().anyMatch(l -> l.startsWith("libfoo\t2.0-1\t")), manifest);
     assertTrue(text(layer, "var/lib/rpmmanifest/container-manifest-1").contains("hello-1.0-2.noarch\n"));
     assertFalse(layer.keySet().stream().anyMatch(p -> p.startsWith("var/lib/rpm/")), layer.keySet().toString());
+    // no headers: the old version's files are the repository's filelists for the NEVRA installed
+    assertTrue(layer.containsKey("usr/share/doc/hello/.wh.OLD-NEWS"), layer.keySet().toString());
+    assertTrue(layer.containsKey("usr/share/.wh.hello-old"), layer.keySet().toString());
+    assertFalse(layer.containsKey("usr/share/doc/.wh.hello"), "filesystem's directory stays");
+    assertEquals("greeting=hi\nwave=yes\n", text(layer, "etc/hello.conf.rpmnew"), "the old version's header, from"
+        + " its package in the repository, decides the config files as rpm would");
+    assertEquals("x=local\n", text(layer, "etc/hello-plain.conf.rpmsave"));
   }
 
   @Test
@@ -324,5 +331,33 @@ class RpmPatchTest {
     assertTrue(layer.containsKey("var/lib/rpm/.wh.rpmdb.sqlite-shm"), layer.keySet().toString());
     assertTrue(layer.containsKey("var/lib/rpm/rpmdb.sqlite"));
     assertFalse(layer.containsKey("var/lib/rpm/rpmdb.sqlite-wal"));
+  }
+
+  /**
+   * The judge over a tree: the base as rpm installed it with the patch layer applied on top, then
+   * {@code rpm -V} of the upgraded packages (digests, sizes, modes, owners, link targets, times as
+   * the new database says) and {@code rpm -qa}. Only the config file the image changed, kept as rpm
+   * keeps it, may differ.
+   */
+  @Test
+  void rpmVerifiesTheUpgradedPackagesOverTheBaseWithTheLayerApplied() throws Exception {
+    Path root = work.resolve("verify-root");
+    OciLayout verify = layout("verify");
+    image().keepRoot(root).write(verify, "9");
+    OciLayout target = layout("verify-patched");
+    Patcher.create().patch(PatchRequest.builder(verify, "9").target(target, "patched")
+        .cacheDirectory(work.resolve("cache")).build());
+    List<dev.imagepatch.oci.Descriptor> layers = FixtureImages.manifest(target, "patched").layers();
+    dev.imagepatch.patch.testing.LayerUnpack.apply(target, layers.get(layers.size() - 1), root);
+    Judges.require("rpm");
+    Process p = new ProcessBuilder("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm", "-V", "hello",
+        "libfoo").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    assertEquals(List.of("S.5....T.  c /etc/hello.conf"), out.lines().toList(), out);
+    assertEquals(List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-2"),
+        new String(FixtureRpmRepository.run(List.of("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm",
+            "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"), null), StandardCharsets.UTF_8).lines().sorted()
+            .toList());
   }
 }

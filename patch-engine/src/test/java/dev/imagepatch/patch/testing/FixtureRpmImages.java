@@ -54,6 +54,7 @@ public final class FixtureRpmImages {
     private String repoFile;
     private final Map<String, byte[]> extra = new TreeMap<>();
     private final List<String> removed = new ArrayList<>();
+    private Path keepRoot;
 
     private Spec(FixtureRpmRepository repo, String repoPath, List<RpmSpec> installed) {
       this.repo = repo;
@@ -95,15 +96,23 @@ public final class FixtureRpmImages {
       return this;
     }
 
+    /** The image's tree is made in {@code dir} (new) and left there, for a judge to run over. */
+    public Spec keepRoot(Path dir) {
+      this.keepRoot = dir;
+      return this;
+    }
+
     /** Writes the image and tags it; returns its descriptor. */
     public Descriptor write(OciLayout layout, String tag) throws IOException {
-      Path root = Files.createTempDirectory("fixture-rpm-root-");
+      Path root = keepRoot != null ? Files.createDirectories(keepRoot) : Files.createTempDirectory("fixture-rpm-root-");
       try {
         install(root);
         LayerBuilder layer = tree(root);
         return FixtureImages.image(layout, tag, "amd64", layer);
       } finally {
-        delete(root);
+        if (keepRoot == null) {
+          delete(root);
+        }
       }
     }
 
