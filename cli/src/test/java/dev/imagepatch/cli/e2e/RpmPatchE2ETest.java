@@ -242,6 +242,29 @@ class RpmPatchE2ETest {
 
   @Test
   @Order(3)
+  void thePatchedImageIsUpToDateAndWithoutAReportTheSameIsUpgraded() throws Exception {
+    String mirror = RpmFixtures.ARCHIVE + "=" + server.base() + "good/";
+    // Our own layer read back (its database, the -wal/-shm whiteouts): nothing left to do, nothing pushed.
+    CliRun again = CliRun.of("patch", "-i", image + "-patched", "-r", report.toString(), "-t", "9-repatched",
+        "--push", "--cache", work.resolve("cache").toString(), "--mirror", mirror);
+    assertEquals(0, again.code(), again.out() + again.err());
+    assertTrue(again.out().contains("already up to date"), again.out());
+    assertFalse(registry.client().listTags("testlinux").contains("9-repatched"), "an up-to-date image pushes nothing");
+    // Without a report every package with a newer version: what dnf upgraded by name, as a plain dnf upgrade would.
+    CliRun all = CliRun.of("patch", "-i", image, "--dry-run", "--cache", work.resolve("cache").toString(),
+        "--mirror", mirror);
+    assertEquals(0, all.code(), all.out() + all.err());
+    for (DebianDemo.Upgrade u : upgrades) {
+      assertTrue(all.out().matches("(?s).*\\n  " + java.util.regex.Pattern.quote(u.name()) + " +"
+          + java.util.regex.Pattern.quote(u.from()) + " +" + java.util.regex.Pattern.quote(u.to()) + " .*"),
+          u + " in:\n" + all.out());
+    }
+    assertTrue(all.out().matches("(?s).*\\n  zlib +\\(new\\) +1\\.2\\.13-1\\.el9 .*"), all.out());
+    assertTrue(all.out().matches("(?s).*\\n  acme-legacy +1\\.0-1\\.el9 +\\(removed\\) .*"), all.out());
+  }
+
+  @Test
+  @Order(3)
   void berkeleyDbImageIsPatchedInItsFormat() throws Exception {
     Path bdb = RpmFixtures.copy(base, work.resolve("base-bdb"));
     RpmFixtures.toBdb(bdb.resolve("var/lib/rpm"));
