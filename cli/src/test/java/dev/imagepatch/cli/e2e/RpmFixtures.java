@@ -72,7 +72,7 @@ final class RpmFixtures {
   /** The tools that make and judge the world. */
   static void requireTools() {
     for (String tool : List.of("rpmbuild", "rpmsign", "createrepo_c", "gpg", "gpgconf", "dnf", "rpm", "openssl",
-        "busybox", "trust", "umoci", "skopeo", "db5.3_verify", "bash")) {
+        "busybox", "trust", "umoci", "skopeo", "db5.3_verify", "sqlite3", "bash", "python3")) {
       Judges.require(tool);
     }
     for (String file : List.of("/sbin/ldconfig", "/lib/x86_64-linux-gnu/libc.so.6",
@@ -171,6 +171,17 @@ final class RpmFixtures {
     } finally {
       Files.deleteIfExists(err);
     }
+  }
+
+  /** Runs a command; returns its standard output and error whatever its exit code (rpm -q's "not found" is 1). */
+  static String output(Map<String, String> env, String... command) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
   }
 
   /** A loopback HTTP server streaming the files below a directory (links followed), 404 for the rest. */

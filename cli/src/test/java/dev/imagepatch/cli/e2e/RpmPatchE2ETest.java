@@ -129,6 +129,13 @@ class RpmPatchE2ETest {
     return out;
   }
 
+  /** The installed names in header-number order. */
+  static List<String> numbering(Path root, String[] options) throws Exception {
+    List<String> args = new ArrayList<>(List.of(options));
+    args.addAll(List.of("-qa", "--qf", "%{NAME}\\n"));
+    return List.of(world.rpm(root, args.toArray(String[]::new)).split("\n"));
+  }
+
   /** {@code rpm -qa} as NEVRA and install time, sorted. */
   static List<String> installed(Path root, String... options) throws Exception {
     List<String> args = new ArrayList<>(List.of(options));
@@ -138,6 +145,51 @@ class RpmPatchE2ETest {
 
   private static List<String> withoutTimes(List<String> lines) {
     return lines.stream().map(l -> l.substring(0, l.lastIndexOf(' '))).toList();
+  }
+
+  /**
+   * What rpm reads of the upgraded packages (and the new dependency) through the database: each
+   * header's signature and digests (the immutable region kept), install color, file states (%doc
+   * files "not installed" under nodocs) and colors; and through each index: every file of theirs by
+   * path ({@code -qf}, Basenames), every capability they provide ({@code --whatprovides},
+   * Providename; {@code --whatrequires}, Requirename), the obsoleted name ({@code --whatobsoletes}).
+   */
+  static String database(Path root, String[] options) throws Exception {
+    List<String> names = new ArrayList<>(UPGRADED);
+    names.add("zlib");
+    Map<String, String> env = Map.of("HOME", world.home().toString());
+    List<String> files = new ArrayList<>();
+    List<String> capabilities = new ArrayList<>();
+    for (String n : names) {
+      for (String f : world.rpm(reference, "-ql", n).split("\n")) {
+        if (f.startsWith("/")) {
+          files.add(f);
+        }
+      }
+      for (String c : world.rpm(reference, "-q", "--provides", n).split("\n")) {
+        capabilities.add(c.split(" ")[0]);
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    String rpm = "rpm --root '" + root + "' " + String.join(" ", Arrays.stream(options).map(o -> "'" + o + "'").toList());
+    out.append(RpmFixtures.output(env, "sh", "-c", rpm + " -q --qf '%{NEVRA} %{RSAHEADER:pgpsig} %{SHA256HEADER}"
+        + " %{PAYLOADDIGEST} %{INSTALLCOLOR}\\n[%{FILENAMES} %{FILESTATES:fstate} %{FILECOLORS}\\n]' "
+        + String.join(" ", names)));
+    // One query for each operand, its answers sorted: their order is the header numbers' (see judge).
+    StringBuilder script = new StringBuilder();
+    for (String f : files) {
+      script.append("echo '== -qf ").append(f).append("'; ").append(rpm).append(" -qf '").append(f)
+          .append("' 2>&1 | sort\n");
+    }
+    for (String c : capabilities) {
+      for (String q : List.of("--whatprovides", "--whatrequires")) {
+        script.append("echo '== ").append(q).append(' ').append(c).append("'; ").append(rpm).append(" -q ").append(q)
+            .append(" '").append(c).append("' 2>&1 | sort\n");
+      }
+    }
+    script.append(rpm).append(" -q --whatobsoletes acme-legacy 2>&1\n");
+    out.append(RpmFixtures.output(env, "sh", "-c", script.toString()));
+    return out.toString();
   }
 
   /** {@code rpm -V} of the packages the upgrade left at new versions (and the new dependency). */
@@ -207,6 +259,8 @@ class RpmPatchE2ETest {
         "no -wal shipped (the lower layer's whited out)");
     assertFalse(Files.exists(ours.resolve("var/lib/rpm/rpmdb.sqlite-shm"), LinkOption.NOFOLLOW_LINKS),
         "no -shm shipped (the lower layer's whited out)");
+    assertEquals("ok\n", RpmFixtures.run(Map.of(), "sqlite3", ours.resolve("var/lib/rpm/rpmdb.sqlite").toString(),
+        "PRAGMA integrity_check"), "sqlite3's integrity check");
     judge(ours, new String[0]);
     world.dnf(ours, server.base(), Map.of(), "check");
   }
@@ -231,12 +285,20 @@ class RpmPatchE2ETest {
     }
     String refVerify = verify(reference);
     String ourVerify = verify(ours, rpmOptions);
+    String refDatabase = database(reference, new String[0]);
+    String ourDatabase = database(ours, rpmOptions);
     System.out.println("rpm -qa, reference: " + refInstalled + "\nrpm -qa, ours:      " + withoutTimes(ourInstalled));
     System.out.println("rpm -V, reference:\n" + refVerify + "rpm -V, ours:\n" + ourVerify);
+    // Database layout, not compared: the header numbers. rpm numbers a transaction's packages in the
+    // order it installs them (rpmtsOrder: dependencies first), which shows in rpm -qa's unsorted
+    // order and the order of an index's answers.
+    System.out.println("header numbers, reference: " + numbering(reference, new String[0])
+        + "\nheader numbers, ours:      " + numbering(ours, rpmOptions));
     org.junit.jupiter.api.Assertions.assertAll(
         () -> assertEquals(refInstalled, withoutTimes(ourInstalled), "rpm -qa: the same packages"),
         () -> assertEquals(List.of(), wrongTimes, "packages installed by the patch carry the layer's time"),
         () -> assertEquals(refVerify, ourVerify, "rpm -V of the upgraded packages"),
+        () -> assertEquals(refDatabase, ourDatabase, "headers and indexes as rpm reads them"),
         () -> assertTrue(diff.isEmpty(), "differences from the real dnf upgrade:\n" + RpmFixtures.report(diff)));
   }
 
