@@ -252,7 +252,8 @@ final class RpmFixtures {
   /**
    * What an image's builder does that the upgrade must respect: configuration files changed (one
    * of each kind, {@code %config(noreplace)} changed by the update or not, plain {@code %config}),
-   * and a local root added to the trust store's sources, extracted by the image's update-ca-trust.
+   * a local root added to the trust store's sources and one of the bundle's distrusted (blocklist),
+   * extracted by the image's update-ca-trust.
    */
   static void administer(World w, Path root) throws Exception {
     for (String conf : List.of("acme.conf", "defaults.conf", "stable.conf")) {
@@ -263,9 +264,12 @@ final class RpmFixtures {
     try (Stream<Path> s = Files.list(Path.of("/usr/share/ca-certificates/mozilla"))) {
       roots = s.map(p -> p.getFileName().toString()).sorted().toList();
     }
-    // make-world.sh's bundles hold the first 14 in this order: the local root is none of them.
+    // make-world.sh's bundles hold the first 14 in this order: the local root is none of them; the
+    // distrusted one is the fifth, trusted for servers and email by both versions of the bundle.
     Files.copy(Path.of("/usr/share/ca-certificates/mozilla", roots.get(19)),
         root.resolve("etc/pki/ca-trust/source/anchors/local-ca.pem"));
+    Files.copy(Path.of("/usr/share/ca-certificates/mozilla", roots.get(4)),
+        root.resolve("etc/pki/ca-trust/source/blocklist/distrusted.pem"));
     run(Map.of("HOME", w.home().toString(), "SOURCE_DATE_EPOCH", Long.toString(CREATED)), "chroot", root.toString(),
         "/usr/bin/update-ca-trust", "extract");
   }
