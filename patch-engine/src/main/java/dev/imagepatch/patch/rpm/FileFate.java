@@ -140,6 +140,24 @@ final class FileFate {
     return Optional.of(HexFormat.of().formatHex(md.digest()));
   }
 
+  /** The image's file at {@code target} copied to {@code copy} in {@code out} (rpm renames it there). */
+  void keepCopy(dev.imagepatch.patch.spi.PatchLayer out, String target, String copy) throws IOException {
+    FsEntry e = image.entry(target).orElseThrow();
+    if (e.type() == FsEntry.Type.SYMLINK) {
+      out.symlink(copy, e.linkTarget(), e.uid(), e.gid(), e.mtimeSeconds());
+      return;
+    }
+    Optional<InputStream> in = open(target);
+    if (in.isEmpty()) {
+      throw new IOException("/" + target + ": its content was not read from the image, so it cannot be saved");
+    }
+    dev.imagepatch.patch.spi.PatchLayer.Staged staged;
+    try (InputStream s = in.get()) {
+      staged = out.stage(s);
+    }
+    out.file(copy, e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(), staged);
+  }
+
   /** The image's file content, for a copy kept as .rpmsave/.rpmorig; empty if it was not read. */
   Optional<InputStream> open(String target) throws IOException {
     Optional<Path> spooled = image.spooled(target);

@@ -10,23 +10,25 @@ import java.util.List;
  * @param baseurls the base URLs (after {@code --mirror}); empty when only a mirrorlist or metalink is given
  * @param mirrorlist the {@code mirrorlist=} or {@code metalink=} URL, null when none
  * @param fromImage whether the image configures it (not an {@code --extra-repository})
+ * @param skipIfUnavailable dnf's {@code skip_if_unavailable}: a repository that cannot be read is left out
  * @param urlFromUser whether the base URL is the user's (an extra repository, or an image's rewritten by
  *     {@code --mirror}): only then may it be local ({@code file:})
  * @param source the file and section, for messages
  */
 record RepoConfig(String id, List<String> baseurls, String mirrorlist, boolean enabled, boolean gpgcheck,
     boolean repoGpgcheck, List<String> gpgkeys, int priority, int cost, boolean moduleHotfixes,
-    List<String> excludepkgs, List<String> includepkgs, boolean fromImage, boolean urlFromUser, String source) {
+    List<String> excludepkgs, List<String> includepkgs, boolean skipIfUnavailable, boolean fromImage,
+    boolean urlFromUser, String source) {
 
   /** dnf's defaults for a section's unset options, from {@code [main]}. */
-  record Defaults(boolean gpgcheck, boolean repoGpgcheck, List<String> excludepkgs) {
-    static final Defaults DNF = new Defaults(false, false, List.of());
+  record Defaults(boolean gpgcheck, boolean repoGpgcheck, boolean skipIfUnavailable, List<String> excludepkgs) {
+    static final Defaults DNF = new Defaults(false, false, false, List.of());
 
     static Defaults of(YumRepoFile.Section main, DnfVariables vars) {
       List<String> exclude = new java.util.ArrayList<>(main.list("excludepkgs"));
       exclude.addAll(main.list("exclude"));
       return new Defaults(main.flag("gpgcheck", false), main.flag("repo_gpgcheck", false),
-          exclude.stream().map(vars::substitute).toList());
+          main.flag("skip_if_unavailable", false), exclude.stream().map(vars::substitute).toList());
     }
   }
 
@@ -40,13 +42,14 @@ record RepoConfig(String id, List<String> baseurls, String mirrorlist, boolean e
         s.flag("gpgcheck", defaults.gpgcheck()), s.flag("repo_gpgcheck", defaults.repoGpgcheck()),
         s.list("gpgkey").stream().map(vars::substitute).toList(), s.number("priority", 99), s.number("cost", 1000),
         s.flag("module_hotfixes", false), List.copyOf(exclude),
-        s.list("includepkgs").stream().map(vars::substitute).toList(), fromImage, !fromImage, s.source());
+        s.list("includepkgs").stream().map(vars::substitute).toList(),
+        s.flag("skip_if_unavailable", defaults.skipIfUnavailable()), fromImage, !fromImage, s.source());
   }
 
   /** This repository with other base URLs (a {@code --mirror} rewrite). */
   RepoConfig withBaseurls(List<String> urls) {
     return new RepoConfig(id, List.copyOf(urls), mirrorlist, enabled, gpgcheck, repoGpgcheck, gpgkeys, priority, cost,
-        moduleHotfixes, excludepkgs, includepkgs, fromImage, true, source);
+        moduleHotfixes, excludepkgs, includepkgs, skipIfUnavailable, fromImage, true, source);
   }
 
   /** Whether dnf's excludepkgs/includepkgs let {@code name} through (globs on the name). */

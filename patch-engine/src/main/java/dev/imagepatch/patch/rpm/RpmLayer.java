@@ -9,7 +9,6 @@ import dev.imagepatch.pkg.rpm.RpmPackage;
 import dev.imagepatch.pkg.rpm.RpmPackage.RpmFile;
 import dev.imagepatch.pkg.rpm.Tags;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,9 +25,8 @@ import java.util.Set;
  * package, hard links as sets, missing parent directories made as rpm makes them), {@code %config}
  * files as {@link FileFate} decides, {@code %ghost} files not written (they are not in the payload),
  * {@code %doc} files left out with {@code tsflags=nodocs}, files of other languages with
- * {@code %_install_langs}; then whiteouts for the files the old
- * versions owned that no package owns any more (a modified config file kept as {@code .rpmsave}),
- * and for directories only when nothing is left under them.
+ * {@code %_install_langs}, rpm's file conflicts refused; then what rpm erases of the old versions
+ * ({@link Removals}).
  */
 final class RpmLayer {
   /** rpm's RPMFILE_STATE_NOTINSTALLED, for files a flag such as nodocs kept out. */
@@ -110,22 +108,17 @@ final class RpmLayer {
         }
       }
     }
-    List<String> dirs = new ArrayList<>();
+    Removals removals = new Removals(out, fate, owned);
     for (Unpack u : all) {
       InstalledRpm old = u.change().from();
       if (old != null && old.header() != null) {
-        whiteoutRemoved(old, owned, dirs);
+        removals.of(old);
       } else if (old != null && listed.containsKey(old)) {
-        whiteoutListed(listed.get(old), owned, dirs);
+        removals.of(listed.get(old));
       }
     }
-    // Deepest first: rpm removes a directory no package owns any more only when it is empty.
-    dirs.sort((a, b) -> b.length() - a.length());
-    for (String d : dirs) {
-      if (emptyAfter(d)) {
-        out.whiteout(d);
-      }
-    }
+    removals.directories();
+    removedPaths.addAll(removals.removedPaths());
   }
 
   Set<Integer> notInstalled(Unpack u) {
@@ -270,31 +263,13 @@ final class RpmLayer {
           + ".rpmnew");
       case SAVE, BACKUP -> {
         String suffix = a == FileFate.Action.SAVE ? ".rpmsave" : ".rpmorig";
-        keepCopy(target, target + suffix);
+        fate.keepCopy(out, target, target + suffix);
         out.note("/" + target + ": changed in the image, saved as /" + target + suffix + "; replaced by " + culprit
             + "'s version");
       }
       default -> { }
     }
     return true;
-  }
-
-  /** The image's file at {@code target} copied to {@code copy} (rpm renames it there). */
-  private void keepCopy(String target, String copy) throws IOException {
-    FsEntry e = fs.entry(target).orElseThrow();
-    if (e.type() == FsEntry.Type.SYMLINK) {
-      out.symlink(copy, e.linkTarget(), e.uid(), e.gid(), e.mtimeSeconds());
-      return;
-    }
-    Optional<InputStream> in = fate.open(target);
-    if (in.isEmpty()) {
-      throw new IOException("/" + target + ": its content was not read from the image, so it cannot be saved");
-    }
-    PatchLayer.Staged staged;
-    try (InputStream s = in.get()) {
-      staged = out.stage(s);
-    }
-    out.file(copy, e.mode() & 07777, e.uid(), e.gid(), e.mtimeSeconds(), staged);
   }
 
   /**
@@ -336,78 +311,4 @@ final class RpmLayer {
     }
   }
 
-  /**
-   * Whiteouts for the old version's files nobody owns any more. A modified config file is kept as
-   * {@code .rpmsave}, as rpm's erase saves it; directories wait for {@link #emptyAfter}.
-   */
-  private void whiteoutRemoved(InstalledRpm old, Set<String> owned, List<String> dirs) throws IOException {
-    int algo = (int) old.header().number(Tags.FILEDIGESTALGO).orElse(Tags.DIGEST_MD5);
-    for (RpmFile f : RpmPackage.files(old.header())) {
-      String target = resolved(f.path());
-      if (target.isEmpty() || owned.contains(target) || out.wrote(target)) {
-        continue;
-      }
-      Optional<FsEntry> e = fs.entry(target);
-      if (e.isEmpty()) {
-        continue;
-      }
-      if (e.get().isDirectory()) {
-        dirs.add(target);
-        continue;
-      }
-      if (f.isConfig() && !f.isGhost() && fate.modified(target, f, algo)) {
-        keepCopy(target, target + ".rpmsave");
-        out.note("/" + target + ": changed in the image and no longer packaged, saved as /" + target + ".rpmsave");
-      }
-      removedPaths.add(target);
-      out.whiteout(target);
-    }
-  }
-
-  /** As {@link #whiteoutRemoved}, for an old version known by its path list only (no config decisions). */
-  private void whiteoutListed(List<String> paths, Set<String> owned, List<String> dirs) {
-    for (String path : paths) {
-      String target = resolved(path);
-      if (target.isEmpty() || owned.contains(target) || out.wrote(target)) {
-        continue;
-      }
-      Optional<FsEntry> e = fs.entry(target);
-      if (e.isEmpty()) {
-        continue;
-      }
-      if (e.get().isDirectory()) {
-        dirs.add(target);
-        continue;
-      }
-      removedPaths.add(target);
-      out.whiteout(target);
-    }
-  }
-
-  /** Whether everything the image has under {@code dir} is removed by this layer and nothing is written there. */
-  private boolean emptyAfter(String dir) {
-    if (out.builder().hasEntriesUnder(dir)) {
-      // whiteouts are entries too: only removals may be there
-      for (String p : out.builder().entries().keySet()) {
-        if (p.startsWith(dir + "/") && !p.substring(p.lastIndexOf('/') + 1).startsWith(".wh.")) {
-          return false;
-        }
-      }
-    }
-    for (String p : fs.entries().keySet()) {
-      if (p.startsWith(dir + "/") && !hidden(p)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private boolean hidden(String path) {
-    for (String p = path; p != null && !p.isEmpty(); p = FsEntry.parent(p)) {
-      if (out.removed().contains(p)) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

@@ -120,7 +120,16 @@ final class RpmSession implements PackageSession {
           context.listener().step("note: repository " + r.id() + " has gpgcheck=0 (" + r.source()
               + "): its packages are checked against its metadata's checksums only, as dnf would");
         }
-        open.add(OpenRepository.open(r, image, context, cache));
+        try {
+          open.add(OpenRepository.open(r, image, context, cache));
+        } catch (PatchException e) {
+          if (!r.skipIfUnavailable()) {
+            throw e;
+          }
+          // dnf leaves such a repository out, and so do we, loudly: its packages are not candidates.
+          context.listener().step("WARNING: repository " + r.id() + " left out (skip_if_unavailable=1 in " + r.source()
+              + "): " + e.getMessage());
+        }
       }
       repositories = open;
     }

@@ -5,7 +5,6 @@ import dev.imagepatch.patch.effects.CaTrustExtract;
 import dev.imagepatch.patch.effects.LdCache;
 import dev.imagepatch.patch.spi.PatchLayer;
 import dev.imagepatch.pkg.rpm.Header;
-import dev.imagepatch.pkg.rpm.Tags;
 import java.util.List;
 import java.util.Set;
 
@@ -50,8 +49,13 @@ final class Scriptlets {
       covered(pkg, what, LdCache.TRIGGER);
       return;
     }
+    if (body.isBlank() && (isShell(interpreter) || interpreter.equals("<lua>"))) {
+      return; // an empty script does nothing; a program run with -p does (below)
+    }
     if (isShell(interpreter)) {
-      if (body.isBlank()) {
+      if (CaTrustExtract.covers(body)) {
+        // ca-certificates' %post: ca-legacy install and update-ca-trust, which the effect runs
+        covered(pkg, what, CaTrustExtract.NAME);
         return;
       }
       String kind = shellKind(body);

@@ -73,6 +73,9 @@ class RpmPatchTest {
       .file("/usr/bin/oldtool", "oldtool, now in tool 2.0\n").tag("Requires: libgreet >= 1")
       .tag("Obsoletes: oldtool < 2").tag("Provides: oldtool = 2");
 
+  /** alternatives and its directories: without them the scriptlet's command does nothing. */
+  static final RpmSpec CHKCONFIG = rpm("chkconfig", "1.24", "1").file("/usr/sbin/alternatives",
+      "alternatives stand-in\n", 0755).dir("/etc/alternatives").dir("/var/lib/alternatives");
   static final RpmSpec JAVA_1 = rpm("javaish", "1.0", "1").file("/usr/lib/jvm/j1/bin/java", "java 1\n", 0755)
       .script("%post", "alternatives --install /usr/bin/java java /usr/lib/jvm/j1/bin/java 100")
       .script("%postun", "if [ $1 -eq 0 ]; then\n  alternatives --remove java /usr/lib/jvm/j1/bin/java\nfi");
@@ -96,7 +99,8 @@ class RpmPatchTest {
   static void serveAndBuild() throws Exception {
     FixtureRpmRepository.requireTools();
     repo.publish(BASEOS, HELLO_1, HELLO_2, LIBFOO_1, LIBFOO_2, FILESYSTEM, BASH, GLIBC, LIBGREET, OLDTOOL_1, TOOL_1,
-        TOOL_2, JAVA_1, JAVA_2, GREETER_1, GREETER_2);
+        TOOL_2, JAVA_1, JAVA_2, GREETER_1, GREETER_2,
+        CHKCONFIG);
     source = layout("source");
     image().write(source, "9");
   }
@@ -282,7 +286,7 @@ class RpmPatchTest {
   @Test
   void alternativesScriptletsAreAppliedNotReportedAsNotRun() throws Exception {
     OciLayout java = layout("java");
-    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, JAVA_1).write(java, "9");
+    FixtureRpmImages.rocky(repo, BASEOS, BASH, GLIBC, CHKCONFIG, JAVA_1).write(java, "9");
     OciLayout target = layout("java-patched");
     PatchResult result = Patcher.create().patch(request(java, report(finding(CVE, "javaish", "1.0-1", "2.0-1")),
         target).build());
@@ -339,25 +343,59 @@ class RpmPatchTest {
    * the new database says) and {@code rpm -qa}. Only the config file the image changed, kept as rpm
    * keeps it, may differ.
    */
-  @Test
-  void rpmVerifiesTheUpgradedPackagesOverTheBaseWithTheLayerApplied() throws Exception {
-    Path root = work.resolve("verify-root");
-    OciLayout verify = layout("verify");
-    image().keepRoot(root).write(verify, "9");
-    OciLayout target = layout("verify-patched");
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(value = FixtureRpmImages.Db.class, names = {"SQLITE", "BDB"})
+  void rpmVerifiesTheUpgradedPackagesOverTheBaseWithTheLayerApplied(FixtureRpmImages.Db format) throws Exception {
+    Path root = work.resolve("verify-root-" + format);
+    OciLayout verify = layout("verify-" + format);
+    image().db(format).keepRoot(root).write(verify, "9");
+    OciLayout target = layout("verify-patched-" + format);
     Patcher.create().patch(PatchRequest.builder(verify, "9").target(target, "patched")
         .cacheDirectory(work.resolve("cache")).build());
     List<dev.imagepatch.oci.Descriptor> layers = FixtureImages.manifest(target, "patched").layers();
     dev.imagepatch.patch.testing.LayerUnpack.apply(target, layers.get(layers.size() - 1), root);
     Judges.require("rpm");
-    Process p = new ProcessBuilder("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm", "-V", "hello",
-        "libfoo").redirectErrorStream(true).start();
+    List<String> rpm = new java.util.ArrayList<>(List.of("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm"));
+    if (format == FixtureRpmImages.Db.BDB) {
+      rpm.addAll(List.of("--define", "_db_backend bdb_ro"));
+    }
+    List<String> verifyCmd = new java.util.ArrayList<>(rpm);
+    verifyCmd.addAll(List.of("-V", "hello", "libfoo"));
+    Process p = new ProcessBuilder(verifyCmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     assertEquals(List.of("S.5....T.  c /etc/hello.conf"), out.lines().toList(), out);
+    List<String> qa = new java.util.ArrayList<>(rpm);
+    qa.addAll(List.of("-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"));
     assertEquals(List.of("bash-5.1.8-9", "filesystem-3.16-2", "glibc-2.34-100", "hello-1.0-2", "libfoo-2.0-2"),
-        new String(FixtureRpmRepository.run(List.of("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm",
-            "-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n"), null), StandardCharsets.UTF_8).lines().sorted()
-            .toList());
+        new String(FixtureRpmRepository.run(qa, null), StandardCharsets.UTF_8).lines().sorted().toList());
+  }
+
+  @Test
+  void aRepositoryThatCannotBeReadIsLeftOutWithSkipIfUnavailable() throws Exception {
+    OciLayout skip = layout("skip");
+    FixtureRpmImages.Spec spec = image();
+    spec.repoFile(spec.defaultRepoFile() + "\n[openh264]\nname=openh264\nmetalink=https://mirrors.archive.example/"
+        + "metalink?repo=openh264\nenabled=1\ngpgcheck=1\nskip_if_unavailable=True\n").write(skip, "9");
+    OciLayout target = layout("skip-patched");
+    List<String> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PatchResult result = Patcher.create().patch(request(skip, report(finding(CVE, "hello", "1.0-1", "1.0-2")), target)
+        .listener(steps::add).build());
+    assertEquals(List.of(new PatchResult.Fixed(CVE, "hello", "1.0-2")), result.fixed());
+    assertTrue(steps.stream().anyMatch(m -> m.startsWith("WARNING: repository openh264 left out")), steps.toString());
+  }
+
+  @Test
+  void aBaseUrlThatDoesNotAnswerGivesWayToTheNext() throws Exception {
+    OciLayout second = layout("second-baseurl");
+    FixtureRpmImages.Spec spec = image();
+    spec.repoFile(spec.defaultRepoFile().replace("baseurl=" + repo.url(BASEOS), "baseurl=" + repo.url("gone/")
+        + "\n  " + repo.url(BASEOS))).write(second, "9");
+    OciLayout target = layout("second-baseurl-patched");
+    List<String> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PatchResult result = Patcher.create().patch(request(second, report(finding(CVE, "hello", "1.0-1", "1.0-2")),
+        target).listener(steps::add).build());
+    assertEquals(List.of(new PatchResult.Fixed(CVE, "hello", "1.0-2")), result.fixed());
+    assertTrue(steps.stream().anyMatch(m -> m.contains("trying its next baseurl")), steps.toString());
   }
 }

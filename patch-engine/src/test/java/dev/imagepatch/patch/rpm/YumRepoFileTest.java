@@ -44,6 +44,7 @@ class YumRepoFileTest {
       name=Rocky Linux $releasever - AppStream - Debug
       metalink=https://mirrors.archive.example/metalink?repo=rocky-AppStream-debug-$releasever&arch=$basearch
       enabled=0
+      skip_if_unavailable=True
       """;
 
   MergedFilesystem image(Map<String, String> files) throws Exception {
@@ -92,6 +93,7 @@ class YumRepoFileTest {
     assertTrue(baseos.admits("bash"));
     RepoConfig debug = repos.get(1);
     assertFalse(debug.enabled());
+    assertTrue(debug.skipIfUnavailable() && !baseos.skipIfUnavailable());
     assertTrue(debug.baseurls().isEmpty());
     assertEquals("https://mirrors.archive.example/metalink?repo=rocky-AppStream-debug-9.4&arch=x86_64",
         debug.mirrorlist());

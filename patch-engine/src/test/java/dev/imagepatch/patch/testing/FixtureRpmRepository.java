@@ -247,10 +247,21 @@ public final class FixtureRpmRepository implements AutoCloseable, AfterAllCallba
     } catch (IOException | InterruptedException e) {
       // the agent exits with its directory
     }
-    try (Stream<Path> walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException | java.io.UncheckedIOException e) {
-      // a temporary directory left behind is not worth failing for
+    // The agent removes its sockets as it exits, which may be after the first pass.
+    for (int pass = 0; pass < 3 && Files.exists(work); pass++) {
+      try (Stream<Path> walk = Files.walk(work)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // a temporary directory left behind is not worth failing for
+      }
+      if (Files.exists(work)) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 }

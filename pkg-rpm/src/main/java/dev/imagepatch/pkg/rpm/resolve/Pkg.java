@@ -4,10 +4,10 @@ import dev.imagepatch.pkg.rpm.repo.RpmDependency;
 import dev.imagepatch.pkg.rpm.repo.RpmRecord;
 import dev.imagepatch.pkg.version.RpmVersion;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** A solvable with what the solver needs precomputed: its EVR, parsed dependencies and repository rank. */
@@ -20,9 +20,8 @@ final class Pkg {
   final int repoIndex;
   final RpmVersion evr;
   final Dependency.Simple self;
-  /** Provides by name, the package's own {@code name = evr} included, as libsolv adds it. */
-  private final Map<String, List<Dependency.Simple>> provides = new HashMap<>();
-  private final Set<String> files;
+  /** Its files for file dependencies: a set when there are many (installed headers), else the list. */
+  private final Collection<String> files;
   private List<Dependency> requires;
   private List<Dependency> conflicts;
   private List<Dependency.Simple> obsoletes;
@@ -37,11 +36,9 @@ final class Pkg {
     this.repoIndex = repoIndex;
     this.evr = RpmVersion.parse(s.evr());
     this.self = Dependency.Simple.self(s);
-    provides.computeIfAbsent(s.name(), k -> new ArrayList<>(2)).add(self);
-    for (RpmDependency d : s.provides()) {
-      provides.computeIfAbsent(d.name(), k -> new ArrayList<>(2)).add(Dependency.Simple.of(d));
-    }
-    this.files = s.files().isEmpty() ? Set.of() : new HashSet<>(s.files());
+    // Provides stay as the metadata has them (parsed when matched): 20,000 packages' worth of
+    // parsed maps would double the resolver's memory.
+    this.files = s.files().size() > 16 ? new HashSet<>(s.files()) : s.files();
   }
 
   String name() {
@@ -58,19 +55,26 @@ final class Pkg {
 
   /** Names (and file paths) under which it is indexed as a provider. */
   Set<String> provideNames() {
-    Set<String> out = new HashSet<>(provides.keySet());
+    Set<String> out = new LinkedHashSet<>();
+    out.add(name());
+    for (RpmDependency d : solvable.provides()) {
+      out.add(d.name());
+    }
     out.addAll(files);
     return out;
   }
 
-  /** Whether it provides the simple dependency (files through its file list). */
+  /**
+   * Whether it provides the simple dependency: its own {@code name = evr} (libsolv adds it), its
+   * provides, its files.
+   */
   boolean provides(Dependency.Simple d) {
-    List<Dependency.Simple> l = provides.get(d.name());
-    if (l != null) {
-      for (Dependency.Simple p : l) {
-        if (d.matchedBy(p)) {
-          return true;
-        }
+    if (d.name().equals(name()) && d.matchedBy(self)) {
+      return true;
+    }
+    for (RpmDependency p : solvable.provides()) {
+      if (p.name().equals(d.name()) && d.matchedBy(Dependency.Simple.of(p))) {
+        return true;
       }
     }
     return d.isFile() && files.contains(d.name());

@@ -14,16 +14,28 @@ import java.util.TreeMap;
 /**
  * Resolves {@code dnf upgrade <names>} as dnf 4 (over libsolv) does with {@code best=True} (RHEL's
  * and Fedora's dnf.conf) and {@code install_weak_deps=False}: every installed package of each
- * named package goes to its best candidate (highest repository priority, then best arch, then
- * highest EVR; packages obsoleting it count as candidates, as dnf adds them to the selection),
- * new requirements are installed (already installed providers first, then libsolv's policy:
- * priority, arch, version, name), conflicting or broken installed packages are upgraded, and
- * packages the new ones obsolete are removed. Installonly packages (kernels) are never upgraded in
- * an image: they are {@link Skipped}. A report's fixed version is a floor: a best candidate below
- * it is a {@link ResolutionException}.
+ * named package goes to its best candidate (libsolv's {@code policy_findupdatepackages}: newer
+ * packages of its name and a legal arch, packages obsoleting it; then the highest repository
+ * priority, the best arch, the highest EVR), new requirements are installed (a provider already
+ * in the system first, then libsolv's {@code policy_filter_unwanted} order: priority, arch color,
+ * best EVR per name, names in byte order, names already installed first, what the system's
+ * packages recommend or suggest first), conflicting installed packages and installed packages the
+ * changes break are upgraded (dnf never erases without {@code --allowerasing}; requirements that
+ * were already broken are left alone, as libsolv does), packages the new ones obsolete are
+ * removed, an arch of another color than the best its name has (i686 beside x86_64) is only
+ * installed beside an installed package of that arch (libsolv's infarch rules). Installonly
+ * packages (kernels) are never upgraded in an image: they are {@link Skipped}. A report's fixed
+ * version is a floor: a best candidate below it is a {@link ResolutionException}.
  *
- * <p>The search is libsolv's greedy path without its backtracking: where libsolv would have to
- * try a second alternative this resolver reports the problem (see the README for the differences).
+ * <p>Differences from dnf, known and kept: the search is libsolv's preferences without its SAT
+ * solver: a choice whose consequences fail is undone and the next candidate tried, within a
+ * bounded number of tries, after which the problem is reported (libsolv's clause learning may find
+ * a solution deeper); requirements a single package name can satisfy are decided before choices
+ * between names, which stands in for libsolv's rule order; available packages provide the files
+ * primary lists (dnf also reads filelists); installed packages' weak dependencies do not steer
+ * choices, and supplements and enhances never do; only plain package names are requested (no
+ * globs, provides, name.arch or NEVRA specs), and a name that matches nothing fails the whole
+ * upgrade where dnf skips it; {@code best=False} fallbacks and skips are not made.
  */
 public final class RpmResolver {
   /** A repository's packages, as primary lists them; dnf's {@code priority} (lower wins, default 99) and {@code cost}. */
@@ -35,6 +47,11 @@ public final class RpmResolver {
     /** A repository with dnf's default priority (99) and cost (1000). */
     public static Repository of(String id, List<RpmRecord> records) {
       return new Repository(id, 99, 1000, records);
+    }
+
+    /** This repository without the packages dnf's modular filtering hides. */
+    public Repository visible(ModularFilter filter) {
+      return new Repository(id, priority, cost, records.stream().filter(r -> filter.visible(id, r)).toList());
     }
   }
 
@@ -120,6 +137,8 @@ public final class RpmResolver {
   final Map<String, List<Pkg>> obsoleters = new HashMap<>();
   /** provide name or file path -> installed packages providing it. */
   final Map<String, List<Pkg>> installedProviders = new HashMap<>();
+  /** requirement name (rich ones: each name they mention) -> installed packages requiring it. */
+  final Map<String, List<Pkg>> installedRequirers = new HashMap<>();
   private final Map<String, Integer> bestArch = new java.util.concurrent.ConcurrentHashMap<>();
 
   private RpmResolver(String basearch, Set<String> installonlyNames) {
@@ -131,8 +150,8 @@ public final class RpmResolver {
    * A resolver over the image's installed packages and the repositories' (already modular-filtered)
    * packages; packages of other architectures and source packages are left out.
    *
-   * @param installonlyNames dnf's {@code installonlypkgs} (kernel, kernel-core, ...); packages
-   *     providing {@code installonlypkg(...)} count too
+   * @param installonlyNames dnf's {@code installonlypkgs}, names or provides (kernel,
+   *     {@code multiversion(kernel)}, ...); packages providing any {@code installonlypkg(...)} count too
    */
   public static RpmResolver of(List<RpmSolvable> installed, List<Repository> repositories, String basearch,
       Set<String> installonlyNames) {
@@ -146,6 +165,14 @@ public final class RpmResolver {
       r.installedByName.computeIfAbsent(s.name(), k -> new ArrayList<>(1)).add(p);
       for (String n : p.provideNames()) {
         r.installedProviders.computeIfAbsent(n, k -> new ArrayList<>(1)).add(p);
+      }
+      for (Dependency d : p.requires()) {
+        for (Dependency.Simple leaf : Dependency.leaves(d)) {
+          List<Pkg> l = r.installedRequirers.computeIfAbsent(leaf.name(), k -> new ArrayList<>(1));
+          if (l.isEmpty() || l.get(l.size() - 1) != p) {
+            l.add(p);
+          }
+        }
       }
     }
     int index = 0;
@@ -196,21 +223,60 @@ public final class RpmResolver {
     return new ArrayList<>(out.values());
   }
 
-  /** The best (lowest) arch score among the installed and available packages of a name; 0 when all are noarch. */
+  /**
+   * The best (lowest) arch score among the available packages of a name (libsolv's infarch rules
+   * leave installed ones out); 0 when there are none or all are noarch.
+   */
   int bestArchScore(String name) {
     return bestArch.computeIfAbsent(name, n -> {
       int best = 0;
-      for (List<Pkg> l : List.of(installedByName.getOrDefault(n, List.of()), availableByName.getOrDefault(n,
-          List.of()))) {
-        for (Pkg p : l) {
-          int s = arch.score(p.arch());
-          if (s > 0 && (best == 0 || s < best)) {
-            best = s;
-          }
+      for (Pkg p : availableByName.getOrDefault(n, List.of())) {
+        int s = arch.score(p.arch());
+        if (s > 0 && (best == 0 || s < best)) {
+          best = s;
         }
       }
       return best;
     });
+  }
+
+  /** Whether a package is of an inferior arch for its name (i686 where x86_64 exists). */
+  boolean inferiorArch(Pkg p) {
+    int score = arch.score(p.arch());
+    int best = bestArchScore(p.name());
+    return score > 0 && best > 0 && score != best;
+  }
+
+  /**
+   * The packages of the same name and EVR of the best arch or noarch: an inferior-arch package is
+   * only installed in lock-step with one of them (libsolv's infarch rules with
+   * implicitobsoleteusescolors, as dnf sets it).
+   */
+  List<Pkg> lockstep(Pkg p) {
+    List<Pkg> out = new ArrayList<>();
+    for (List<Pkg> l : List.of(installedByName.getOrDefault(p.name(), List.of()), availableByName.getOrDefault(
+        p.name(), List.of()))) {
+      for (Pkg s : l) {
+        if (s != p && !s.arch().equals(p.arch()) && s.evr.compareTo(p.evr) == 0 && !inferiorArch(s)
+            && s.solvable.evr().equals(p.solvable.evr())) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The inferior arches of a name allowed freely: those of installed packages not in lock-step
+   * with a best-arch package of their EVR (an i686-only library stays upgradable as i686).
+   */
+  boolean freeInferiorArch(String name, String a) {
+    for (Pkg q : installedByName.getOrDefault(name, List.of())) {
+      if (q.arch().equals(a) && inferiorArch(q) && lockstep(q).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean isInstallonly(Pkg p) {
@@ -218,7 +284,7 @@ public final class RpmResolver {
       return true;
     }
     for (var d : p.solvable.provides()) {
-      if (d.name().startsWith("installonlypkg(")) {
+      if (d.name().startsWith("installonlypkg(") || installonlyNames.contains(d.name())) {
         return true;
       }
     }

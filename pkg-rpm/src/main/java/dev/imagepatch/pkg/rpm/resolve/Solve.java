@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  */
 final class Solve {
   /** Bound on tried choices: past it the problem is reported rather than searched on. */
-  private static final int TRIES = 20_000;
+  private static final int TRIES = 300;
 
   private final RpmResolver r;
   /** The mutable state, copied before a choice and restored when the choice fails. */
@@ -203,6 +203,18 @@ final class Solve {
     if (world.contains(n)) {
       return;
     }
+    if (lockstepNeeded(n)) {
+      List<Pkg> siblings = r.lockstep(n);
+      if (siblings.stream().noneMatch(world::contains)) {
+        List<Pkg> can = siblings.stream().filter(s -> !s.installed() && installableSameArch(s)).toList();
+        if (can.isEmpty()) {
+          throw new ResolutionException(n.name(), n + " has an inferior architecture: it needs " + n.name() + "-"
+              + n.solvable.evr() + " of the best one beside it, which cannot be installed",
+              RpmResolver.describe(siblings), vulnerabilities);
+        }
+        install(policy(can, false).get(0));
+      }
+    }
     for (Pkg q : byName(n.name())) {
       if (r.arch.compatible(q.arch(), n.arch())) {
         if (!q.installed()) {
@@ -338,23 +350,34 @@ final class Solve {
   }
 
   /**
-   * Not in the system, not of an inferior arch (libsolv's infarch rules: an arch of another color
-   * than the best one its name has is only allowed beside an installed package of that name and
-   * arch), not a downgrade or reinstall of what the system has, not obsoleted by it.
+   * Not in the system, not a downgrade or reinstall of what the system has, not obsoleted by it,
+   * and of an inferior arch (i686 beside x86_64) only in lock-step: libsolv's infarch rules allow it
+   * when a package of its name and EVR of the best arch is (or can be) installed too.
    */
   private boolean installable(Pkg c) {
     if (world.contains(c)) {
       return false;
     }
-    int score = r.arch.score(c.arch());
-    if (score > 0 && score != r.bestArchScore(c.name())) {
-      boolean besideInstalled = false;
-      for (Pkg q : r.installedByName.getOrDefault(c.name(), List.of())) {
-        besideInstalled |= q.arch().equals(c.arch());
+    if (lockstepNeeded(c)) {
+      boolean ok = false;
+      for (Pkg s : r.lockstep(c)) {
+        ok |= world.contains(s) || (!s.installed() && installableSameArch(s));
       }
-      if (!besideInstalled) {
+      if (!ok) {
         return false;
       }
+    }
+    return installableSameArch(c);
+  }
+
+  /** Whether an inferior-arch package may only come in lock-step with its best-arch sibling. */
+  private boolean lockstepNeeded(Pkg c) {
+    return r.inferiorArch(c) && !r.freeInferiorArch(c.name(), c.arch());
+  }
+
+  private boolean installableSameArch(Pkg c) {
+    if (world.contains(c)) {
+      return false;
     }
     for (Pkg q : byName(c.name())) {
       if (r.arch.compatible(q.arch(), c.arch()) && (!q.installed() || c.evr.compareTo(q.evr) <= 0)) {
@@ -561,8 +584,15 @@ final class Solve {
    * fix what was already broken) get a provider installed, else are upgraded. True when something changed.
    */
   private boolean repairInstalled() throws ResolutionException {
+    // Only packages requiring something a removed package provided can have been broken.
+    Set<Pkg> affected = new HashSet<>();
+    for (Pkg q : removed) {
+      for (String n : q.provideNames()) {
+        affected.addAll(r.installedRequirers.getOrDefault(n, List.of()));
+      }
+    }
     for (Pkg p : r.installed) {
-      if (!world.contains(p)) {
+      if (!world.contains(p) || !affected.contains(p)) {
         continue;
       }
       for (Dependency d : p.requires()) {
@@ -616,7 +646,9 @@ final class Solve {
 
   private String reason(Pkg n) {
     if (jobs.contains(n) || requested.contains(n.name())) {
-      return r.arch.primary(n.arch()) ? "requested" : "multilib";
+      boolean pair = r.installedByName.getOrDefault(n.name(), List.of()).stream()
+          .anyMatch(q -> r.arch.primary(q.arch()) && !q.arch().equals(n.arch()));
+      return r.arch.primary(n.arch()) || !pair ? "requested" : "multilib";
     }
     return "dependency";
   }

@@ -188,6 +188,23 @@ class RpmResolverTest {
   }
 
   @Test
+  void inferiorArchComesInLockStepWithItsBestArchSibling() throws Exception {
+    RpmResolver r = resolver(List.of(installed("z-1-1.x86_64"), installed("z-1-1.i686"),
+        installed("c-1-1.x86_64", "P:libc.so.6()(64bit)")), List.of(Repository.of("a", List.of(
+            pkg("z-2-1.x86_64", "R:libc.so.6()(64bit)"), pkg("z-2-1.i686", "R:libc.so.6"),
+            pkg("c-2-1.x86_64", "P:libc.so.6()(64bit)"), pkg("c-2-1.i686", "P:libc.so.6")))));
+    assertEquals(Set.of("upgrade z-2-1.x86_64 (requested)", "upgrade z-2-1.i686 (multilib)",
+        "upgrade c-2-1.x86_64 (dependency)", "install c-2-1.i686 (dependency)"), upgrade(r, "z"));
+  }
+
+  @Test
+  void anInferiorArchInstalledAloneUpgradesFreely() throws Exception {
+    RpmResolver r = resolver(List.of(installed("old-1-1.i686")), List.of(Repository.of("a", List.of(
+        pkg("old-2-1.x86_64"), pkg("old-2-1.i686")))));
+    assertEquals(Set.of("upgrade old-2-1.i686 (requested)"), upgrade(r, "old"));
+  }
+
+  @Test
   void richRequirements() throws Exception {
     RpmResolver r = resolver(List.of(installed("foo-1-1.x86_64"), installed("redhat-rpm-config-1-1.noarch")),
         List.of(Repository.of("a", List.of(

@@ -66,6 +66,8 @@ class DnfUpgradeJudgeTest {
   static Path home;
   static Path plainRoot;
   static Path moduleRoot;
+  static Path multilibRoot;
+  static List<RpmSolvable> multilibInstalled;
   static CentosStream9 metadata;
   static List<RpmSolvable> installed;
 
@@ -140,7 +142,33 @@ class DnfUpgradeJudgeTest {
         state=enabled
         """);
 
+    // Multilib: the same database with zlib's i686 build beside Mariner's x86_64 one, at its EVR.
+    Path zlibSpec = tmp.resolve("zlib.spec");
+    Files.writeString(zlibSpec, """
+        Name: zlib
+        Version: 1.2.11
+        Release: 5.cm2
+        Summary: The i686 half of a multilib pair
+        License: MIT
+        AutoReqProv: no
+        %description
+        The i686 half of a multilib pair.
+        %files
+        """);
+    run(List.of("rpmbuild", "-bb", "--target", "i686", "--define", "_topdir " + tmp.resolve("rpmbuild"),
+        zlibSpec.toString()));
+    multilibRoot = tmp.resolve("root-multilib");
+    Path mdb = Files.createDirectories(multilibRoot.resolve("var/lib/rpm"));
+    Files.copy(db.resolve("rpmdb.sqlite"), mdb.resolve("rpmdb.sqlite"));
+    run(List.of("rpm", "--root", multilibRoot.toString(), "--dbpath", "/var/lib/rpm", "--justdb", "--nodeps",
+        "--noscripts", "--notriggers", "--ignorearch", "-i",
+        tmp.resolve("rpmbuild/RPMS/i686/zlib-1.2.11-5.cm2.i686.rpm").toString()));
+    run(List.of("sqlite3", mdb.resolve("rpmdb.sqlite").toString(), "PRAGMA wal_checkpoint(TRUNCATE);"));
+    Files.deleteIfExists(mdb.resolve("rpmdb.sqlite-wal"));
+    Files.deleteIfExists(mdb.resolve("rpmdb.sqlite-shm"));
+
     metadata = CentosStream9.read(repos.resolve("baseos"), repos.resolve("appstream"));
+    multilibInstalled = CentosStream9.installed(mdb);
     installed = CentosStream9.installed(db);
     assertEquals(130, installed.size(), "the Mariner database's 129 packages and nginx-filesystem");
   }
@@ -170,6 +198,18 @@ class DnfUpgradeJudgeTest {
     judge(plainRoot, List.of("python3", "coreutils", "curl"));
   }
 
+  /** The 63 names dnf upgrades alone (see {@link #sweep}), all at once: 66 upgrades, 51 installs. */
+  @Test
+  void everyNameThatUpgradesAloneAllTogether() throws Exception {
+    Set<String> dnf = judge(plainRoot, List.of(("audit audit-libs bash chkconfig coreutils cpio cryptsetup-libs"
+        + " curl debugedit device-mapper-libs e2fsprogs e2fsprogs-libs filesystem findutils gawk gdbm glibc gmp"
+        + " gnupg2 json-c libarchive libassuan libcap libcap-ng libffi libgcc libgcrypt libgomp libsolv libstdc++"
+        + " libtasn1 lua-libs lz4 mpfr ncurses ncurses-libs net-tools newt nginx-filesystem npth nspr openldap"
+        + " openssl openssl-libs p11-kit p11-kit-trust pcre popt popt-devel python3 python3-libs readline sed"
+        + " shadow-utils slang sqlite-libs sudo tar unzip wget xz xz-libs zlib").split(" ")));
+    assertEquals(66, dnf.stream().filter(s -> s.startsWith("upgrade ")).count(), dnf::toString);
+  }
+
   @Test
   void brokenInstalledPackageFailsBoth() throws Exception {
     judge(plainRoot, List.of("bzip2"));
@@ -187,24 +227,47 @@ class DnfUpgradeJudgeTest {
         judge(moduleRoot, List.of("nginx-filesystem")));
   }
 
+  /**
+   * zlib installed as x86_64 and i686: both upgrade, and the i686 one pulls i686 glibc and libgcc,
+   * allowed beside their x86_64 builds only in lock-step (same EVR), as libsolv's infarch rules say.
+   */
+  @Test
+  void multilibPairUpgradesTogetherAndPullsLockstepDependencies() throws Exception {
+    Set<String> dnf = judge(multilibRoot, List.of("zlib"));
+    assertTrue(dnf.contains("upgrade zlib-1.2.11-31.el9.i686") && dnf.contains("install-dependency"
+        + " glibc-2.34-21.el9.i686"), dnf::toString);
+  }
+
   @Test
   void missingPackageFailsBoth() throws Exception {
     assertEquals(Set.of("FAIL"), judge(plainRoot, List.of("no-such-package")));
   }
 
   /**
-   * Every installed name upgraded alone, both ways; the disagreements listed (about two minutes:
-   * run with {@code -Dimagepatch.dnfSweep=true}).
+   * Every installed name upgraded alone, both ways; the disagreements listed (a few minutes: run with
+   * {@code -Dimagepatch.dnfSweep=true}; {@code -Dimagepatch.dnfSweepDb=vectors/rpm/rpmdb/sqlite/...}
+   * sweeps another database of ../shared instead of the Mariner one with nginx-filesystem).
    */
   @Test
   @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "imagepatch.dnfSweep", matches = "true")
   void sweep() throws Exception {
+    Path root = plainRoot;
+    List<RpmSolvable> set = installed;
+    String other = System.getProperty("imagepatch.dnfSweepDb");
+    if (other != null) {
+      root = tmp.resolve("sweep-root");
+      Path db = Files.createDirectories(root.resolve("var/lib/rpm"));
+      Files.copy(SharedData.path(other + "/rpmdb.sqlite"), db.resolve("rpmdb.sqlite"));
+      db.resolve("rpmdb.sqlite").toFile().setWritable(true);
+      set = CentosStream9.installed(db);
+    }
     List<String> disagreements = new ArrayList<>();
     Set<String> names = new TreeSet<>();
-    installed.forEach(s -> names.add(s.name()));
+    set.forEach(s -> names.add(s.name()));
+    names.remove("gpg-pubkey");
     for (String name : names) {
-      Set<String> dnf = dnf(plainRoot, List.of(name));
-      Set<String> ours = ours(plainRoot, List.of(name));
+      Set<String> dnf = dnf(root, List.of(name));
+      Set<String> ours = ours(set, Map.of(), List.of(name));
       System.out.println(name + ": " + (dnf.equals(ours) ? "same " : "DIFFERENT ") + dnf.size() + " " + dnf);
       if (!dnf.equals(ours)) {
         Set<String> onlyDnf = new TreeSet<>(dnf);
@@ -226,8 +289,12 @@ class DnfUpgradeJudgeTest {
   }
 
   static Set<String> ours(Path root, List<String> names) {
-    ModularFilter filter = ModularFilter.of(metadata.modules, root.equals(moduleRoot) ? Map.of("nginx", "1.24")
-        : Map.of(), Set.of(), Set.of());
+    return ours(root.equals(multilibRoot) ? multilibInstalled : installed, root.equals(moduleRoot)
+        ? Map.of("nginx", "1.24") : Map.of(), names);
+  }
+
+  static Set<String> ours(List<RpmSolvable> installed, Map<String, String> enabled, List<String> names) {
+    ModularFilter filter = ModularFilter.of(metadata.modules, enabled, Set.of(), Set.of());
     RpmResolver resolver = RpmResolver.of(installed, metadata.repositories(filter), "x86_64",
         CentosStream9.INSTALLONLY);
     try {
