@@ -147,7 +147,9 @@ final class Pkg {
       try {
         out.add(Dependency.of(d));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(solvable + ": " + e.getMessage(), e);
+        // A rich dependency rpm could not have parsed: nothing provides it, so a package needing it
+        // cannot be installed and the failure names the text.
+        out.add(new Dependency.Simple(d.name(), 0, "0", null, null));
       }
     }
     return out;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * One resolution: the system as it will be ({@code world}), changed by the jobs and then by what
@@ -90,7 +91,8 @@ final class Solve {
         install(best);
       }
     }
-    vulnerabilities = List.of();
+    // A failure while resolving what the jobs imply concerns them all.
+    vulnerabilities = requests.stream().flatMap(q -> q.vulnerabilities().stream()).distinct().toList();
     drain();
     return transaction();
   }
@@ -465,12 +467,6 @@ final class Solve {
       }
     }
     throw last != null ? last : none.get();
-  }
-
-  /** A supplier of the failure that may itself be built lazily. */
-  @FunctionalInterface
-  private interface Supplier<T> {
-    T get();
   }
 
   /** Resolves everything pending, then what the changes broke among installed packages. */

@@ -158,8 +158,10 @@ class RpmResolverTest {
     assertEquals(Set.of("upgrade xz-libs-2-1.x86_64 (requested)", "upgrade xz-devel-2-1.x86_64 (dependency)"),
         upgrade(ok, "xz-libs"));
     RpmResolver stuck = resolver(inst, List.of(Repository.of("a", List.of(pkg("xz-libs-2-1.x86_64")))));
-    ResolutionException e = assertThrows(ResolutionException.class, () -> upgrade(stuck, "xz-libs"));
+    ResolutionException e = assertThrows(ResolutionException.class, () -> stuck.upgrade(List.of(
+        new Request("xz-libs", "2-1", List.of("CVE-2024-3094")))));
     assertTrue(e.getMessage().contains("xz-devel"), e.getMessage());
+    assertEquals(List.of("CVE-2024-3094"), e.vulnerabilities());
   }
 
   @Test
