@@ -251,13 +251,14 @@ final class RpmFixtures {
 
   /**
    * What an image's builder does that the upgrade must respect: configuration files changed (one
-   * of each kind, {@code %config(noreplace)} changed by the update or not, plain {@code %config}),
+   * of each kind, {@code %config(noreplace)} changed by the update or not, plain {@code %config},
+   * one of the package the update obsoletes, which rpm's erase saves as .rpmsave),
    * a local root added to the trust store's sources and one of the bundle's distrusted (blocklist),
    * extracted by the image's update-ca-trust.
    */
   static void administer(World w, Path root) throws Exception {
-    for (String conf : List.of("acme.conf", "defaults.conf", "stable.conf")) {
-      Files.writeString(root.resolve("etc/acme/" + conf), "# changed by the image's builder\n",
+    for (String conf : List.of("acme/acme.conf", "acme/defaults.conf", "acme/stable.conf", "acme-legacy.conf")) {
+      Files.writeString(root.resolve("etc/" + conf), "# changed by the image's builder\n",
           java.nio.file.StandardOpenOption.APPEND);
     }
     List<String> roots;

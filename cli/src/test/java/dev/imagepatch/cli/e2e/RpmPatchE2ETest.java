@@ -230,6 +230,7 @@ class RpmPatchE2ETest {
     assertTrue(Files.exists(acme.resolve("acme.conf.rpmnew")), "changed noreplace file: the new one beside it");
     assertTrue(Files.exists(acme.resolve("defaults.conf.rpmsave")), "changed plain %config: the image's saved");
     assertFalse(Files.exists(acme.resolve("stable.conf.rpmnew")), "a file the package did not change is kept");
+    assertTrue(Files.exists(reference.resolve("etc/acme-legacy.conf.rpmsave")), "the erased package's changed file");
     assertEquals("theme = dark\n", Files.readString(acme.resolve("theme.conf")), "an unchanged file is replaced");
     assertEquals("data 2\n", Files.readString(reference.resolve("usr/share/acme/data.txt")), "moved to acme-libs");
     assertFalse(Files.exists(reference.resolve("usr/share/acme/old-only.txt"), LinkOption.NOFOLLOW_LINKS));
