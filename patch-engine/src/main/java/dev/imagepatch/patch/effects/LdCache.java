@@ -66,11 +66,23 @@ public final class LdCache {
    * @param generator the generator string to record, {@code ldconfig (...) stable release version X}
    */
   public static Outcome run(LayerTree tree, String architecture, String generator) throws IOException {
+    return run(tree, architecture, generator, null);
+  }
+
+  /**
+   * Runs ldconfig over the tree, with the directories it searches after /etc/ld.so.conf's.
+   *
+   * @param systemDirs ldconfig's built-in directories (glibc's SLIBDIR and LIBDIR: {@code /lib64},
+   *     {@code /usr/lib64} as Fedora and RHEL build it); null for Debian's (the multiarch
+   *     directories, then {@code /lib}, {@code /usr/lib})
+   */
+  public static Outcome run(LayerTree tree, String architecture, String generator, List<String> systemDirs)
+      throws IOException {
     Arch arch = ARCHES.get(architecture);
     if (arch == null) {
       return Outcome.giveUp("ldconfig is reproduced for amd64 and arm64, not " + architecture);
     }
-    return new LdCache(tree).scan(arch, generator);
+    return new LdCache(tree).scan(arch, generator, systemDirs);
   }
 
   /** The generator string of an existing cache, if it has one. */
@@ -97,10 +109,11 @@ public final class LdCache {
     return Optional.empty();
   }
 
-  private Outcome scan(Arch arch, String generator) throws IOException {
+  private Outcome scan(Arch arch, String generator, List<String> systemDirs) throws IOException {
     List<String> dirs = new ArrayList<>();
     conf("/" + CONF, dirs, 0);
-    dirs.addAll(List.of("/lib/" + arch.triplet(), "/usr/lib/" + arch.triplet(), "/lib", "/usr/lib"));
+    dirs.addAll(systemDirs != null ? systemDirs
+        : List.of("/lib/" + arch.triplet(), "/usr/lib/" + arch.triplet(), "/lib", "/usr/lib"));
     // One entry per directory, by identity; the first spelling wins, as with ldconfig's inode check.
     Map<String, String> byIdentity = new LinkedHashMap<>();
     for (String d : dirs) {

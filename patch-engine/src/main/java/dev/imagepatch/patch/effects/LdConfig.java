@@ -18,13 +18,24 @@ import java.util.Optional;
  */
 public final class LdConfig implements PostInstallEffect {
   private final String ldconfigPackage;
+  private final List<String> systemDirs;
 
   /**
    * @param ldconfigPackage the package that ships {@code ldconfig} ({@code libc-bin} on Debian): the
    *     cache names its version, which changes only when that package is upgraded
    */
   public LdConfig(String ldconfigPackage) {
+    this(ldconfigPackage, null);
+  }
+
+  /**
+   * @param ldconfigPackage as {@link #LdConfig(String)}
+   * @param systemDirs the directories the image's ldconfig searches after /etc/ld.so.conf's (its
+   *     built-in ones: {@code /lib64}, {@code /usr/lib64} on Fedora and RHEL); null for Debian's
+   */
+  public LdConfig(String ldconfigPackage, List<String> systemDirs) {
     this.ldconfigPackage = ldconfigPackage;
+    this.systemDirs = systemDirs == null ? null : List.copyOf(systemDirs);
   }
 
   /** The ELF facts ldconfig needs of every file named like a shared library, read as it streams by. */
@@ -69,7 +80,7 @@ public final class LdConfig implements PostInstallEffect {
         gen = gen.replace("GLIBC " + c.from() + ")", "GLIBC " + c.to() + ")");
       }
     }
-    LdCache.Outcome o = LdCache.run(layer.tree(), layer.architecture().name(), gen);
+    LdCache.Outcome o = LdCache.run(layer.tree(), layer.architecture().name(), gen, systemDirs);
     if (o.problem() != null) {
       layer.note("/" + LdCache.CACHE + " not regenerated: " + o.problem());
       return false;

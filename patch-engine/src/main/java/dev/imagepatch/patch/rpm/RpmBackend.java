@@ -57,7 +57,9 @@ public final class RpmBackend implements PackageBackend {
 
   @Override
   public List<PostInstallEffect> effects() {
-    return List.of(new LdConfig("glibc"), new CaTrustExtract());
+    // RHEL's and Fedora's ldconfig search /lib64 and /usr/lib64 after ld.so.conf (glibc's SLIBDIR and
+    // LIBDIR), where Debian's searches the multiarch directories.
+    return List.of(new LdConfig("glibc", List.of("/lib64", "/usr/lib64")), new CaTrustExtract());
   }
 
   @Override
