@@ -46,6 +46,24 @@ public final class RepositoryOptions {
     return mirrors;
   }
 
+  /**
+   * {@code url} with the first mirror whose prefix it starts with (the whole URL, or up to a
+   * {@code /}) put in place of that prefix; {@code url} itself when none does.
+   */
+  public String mirrored(String url) {
+    for (Map.Entry<String, String> m : mirrors.entrySet()) {
+      String from = withoutSlash(m.getKey());
+      if (url.equals(from) || url.startsWith(from + "/")) {
+        return withoutSlash(m.getValue()) + url.substring(from.length());
+      }
+    }
+    return url;
+  }
+
+  private static String withoutSlash(String s) {
+    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+  }
+
   /** Repositories added to the image's, in the family's own syntax (a {@code sources.list} line for apt). */
   public List<String> extraRepositories() {
     return extraRepositories;

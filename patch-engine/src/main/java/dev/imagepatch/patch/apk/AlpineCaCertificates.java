@@ -100,7 +100,7 @@ final class AlpineCaCertificates implements PostInstallEffect {
   public boolean apply(PatchLayer layer, List<PackageChange> changes) throws IOException {
     LayerTree t = layer.tree();
     boolean upgraded = changes.stream().anyMatch(c -> c.name().equals(PACKAGE));
-    if (!upgraded && (t.entry(TOOL).isEmpty() || !touches(layer))) {
+    if (!upgraded && (t.entry(TOOL).isEmpty() || !layer.touchesUnder(TRIGGER_DIRECTORIES))) {
       return true; // no trigger (ca-certificates-bundle alone), or it does not fire
     }
     if (t.entry(TOOL).isEmpty()) {
@@ -125,21 +125,6 @@ final class AlpineCaCertificates implements PostInstallEffect {
     return true;
   }
 
-  /** Whether the layer wrote or removed anything under the directories the trigger watches. */
-  private static boolean touches(PatchLayer layer) {
-    List<String> dirs = new ArrayList<>();
-    for (String d : TRIGGER_DIRECTORIES) {
-      dirs.add(layer.image().resolve(d).orElse(layer.image().resolveParent(d)) + "/");
-    }
-    for (String path : layer.builder().entries().keySet()) {
-      for (String d : dirs) {
-        if (path.startsWith(d)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
 
   /** Runs {@code update-ca-certificates} and its hooks over {@code tree}. */
   static Outcome run(LayerTree tree) throws IOException {

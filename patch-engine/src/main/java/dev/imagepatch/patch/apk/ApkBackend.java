@@ -145,7 +145,7 @@ public final class ApkBackend implements PackageBackend {
         throw new PatchException(e.getMessage());
       }
       for (RepositoryLine l : lines) {
-        String url = mirrored(l.url(), req.mirrors());
+        String url = req.mirrored(l.url());
         if (fromImage.contains(f.getKey()) && url.equals(l.url()) && !l.isRemote()) {
           passedOver.add(l.toString());
           skipped.accept(f.getKey() + ": " + l + " passed over: imagepatch reads an image's repositories only over"
@@ -166,20 +166,6 @@ public final class ApkBackend implements PackageBackend {
           + " was given (--extra-repository URL, in apk's syntax: [@tag] URL)");
     }
     return out;
-  }
-
-  static String mirrored(String url, Map<String, String> mirrors) {
-    for (Map.Entry<String, String> m : mirrors.entrySet()) {
-      String from = strip(m.getKey());
-      if (url.equals(from) || url.startsWith(from + "/")) {
-        return strip(m.getValue()) + url.substring(from.length());
-      }
-    }
-    return url;
-  }
-
-  private static String strip(String s) {
-    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }
 
   /**

@@ -78,7 +78,7 @@ public final class CaTrustExtract implements PostInstallEffect {
   @Override
   public boolean apply(PatchLayer layer, List<PackageChange> changes) throws IOException {
     boolean upgraded = changes.stream().anyMatch(c -> PACKAGES.contains(c.name()));
-    if (!upgraded && !touches(layer)) {
+    if (!upgraded && !layer.touchesUnder(SOURCES)) {
       return true; // the trigger does not fire
     }
     if (upgraded) {
@@ -244,21 +244,6 @@ public final class CaTrustExtract implements PostInstallEffect {
     return "blocklist";
   }
 
-  /** Whether the layer wrote or removed anything under the trust sources. */
-  private static boolean touches(PatchLayer layer) {
-    List<String> dirs = new ArrayList<>();
-    for (String d : SOURCES) {
-      dirs.add(layer.image().resolve(d).orElse(layer.image().resolveParent(d)) + "/");
-    }
-    for (String path : layer.builder().entries().keySet()) {
-      for (String d : dirs) {
-        if (path.startsWith(d)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
 
   /** Puts what changed into the layer: files 0444, directory outputs 0555 holding only what was extracted. */
   private static void write(PatchLayer layer, Extracted out) throws IOException {

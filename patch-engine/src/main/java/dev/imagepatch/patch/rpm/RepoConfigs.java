@@ -119,7 +119,7 @@ final class RepoConfigs {
     }
     List<RepoConfig> out = new ArrayList<>();
     for (RepoConfig r : byId.values()) {
-      out.add(mirrored(r, options.mirrors()));
+      out.add(mirrored(r, options));
     }
     return out;
   }
@@ -131,33 +131,19 @@ final class RepoConfigs {
     }
   }
 
-  static RepoConfig mirrored(RepoConfig r, Map<String, String> mirrors) {
-    String byId = mirrors.get(r.id());
+  static RepoConfig mirrored(RepoConfig r, RepositoryOptions options) {
+    String byId = options.mirrors().get(r.id());
     if (byId != null) {
       return r.withBaseurls(List.of(byId));
     }
     List<String> urls = new ArrayList<>();
     boolean changed = false;
     for (String url : r.baseurls()) {
-      String m = mirrored(url, mirrors);
+      String m = options.mirrored(url);
       changed |= !m.equals(url);
       urls.add(m);
     }
     return changed ? r.withBaseurls(urls) : r;
-  }
-
-  static String mirrored(String url, Map<String, String> mirrors) {
-    for (Map.Entry<String, String> m : mirrors.entrySet()) {
-      String from = strip(m.getKey());
-      if (url.equals(from) || url.startsWith(from + "/")) {
-        return strip(m.getValue()) + url.substring(from.length());
-      }
-    }
-    return url;
-  }
-
-  private static String strip(String s) {
-    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }
 
   private static List<YumRepoFile.Section> parse(byte[] content, String source) throws PatchException {

@@ -214,6 +214,26 @@ public final class PatchLayer {
     return written.contains(target);
   }
 
+  /**
+   * Whether the layer wrote or removed anything under one of {@code directories} (image paths,
+   * each resolved through the image's symlinks as a package's files are): what a trigger watching
+   * them would fire on.
+   */
+  public boolean touchesUnder(List<String> directories) {
+    List<String> prefixes = new ArrayList<>();
+    for (String d : directories) {
+      prefixes.add(image.resolve(d).orElse(image.resolveParent(d)) + "/");
+    }
+    for (String path : builder.entries().keySet()) {
+      for (String prefix : prefixes) {
+        if (path.startsWith(prefix)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Whether the layer has an entry at the path. */
   public boolean contains(String target) {
     return builder.contains(target);
