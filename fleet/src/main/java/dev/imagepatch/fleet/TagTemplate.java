@@ -10,13 +10,13 @@ import java.util.regex.Pattern;
  * and {@code {{ .Date }}} the run's date as {@code YYYYMMDD} (the seed's {@code -patched-YYYYMMDD}).
  */
 public final class TagTemplate {
+  private static final Pattern FIELD = Pattern.compile("\\{\\{-?\\s*\\.(\\w+)\\s*-?}}");
+  static final DateTimeFormatter DATE = DateTimeFormatter.BASIC_ISO_DATE;
   /** Copa's default. */
   public static final TagTemplate COPA_DEFAULT = parse("{{ .SourceTag }}-patched");
   /** The seed's CronJob's tags, the default of a plain image list. */
   public static final TagTemplate DATED = parse("{{ .SourceTag }}-patched-{{ .Date }}");
 
-  private static final Pattern FIELD = Pattern.compile("\\{\\{-?\\s*\\.(\\w+)\\s*-?}}");
-  static final DateTimeFormatter DATE = DateTimeFormatter.BASIC_ISO_DATE;
 
   private final String text;
 
