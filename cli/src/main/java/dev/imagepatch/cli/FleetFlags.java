@@ -4,6 +4,7 @@ import dev.imagepatch.fleet.FleetConfig;
 import dev.imagepatch.fleet.FleetOutputs;
 import dev.imagepatch.fleet.FleetResult;
 import dev.imagepatch.fleet.FleetRun;
+import dev.imagepatch.oci.registry.RegistryLimits;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,8 @@ final class FleetFlags {
   int parallel;
 
   @Option(names = "--per-registry", defaultValue = "4", paramLabel = "N",
-      description = "Fleet: images of one registry patched at once (default ${DEFAULT-VALUE}).")
+      description = "Fleet: images of one registry patched at once, and requests in flight to one registry host"
+          + " (default ${DEFAULT-VALUE}); a host's Retry-After pauses that host only.")
   int perRegistry;
 
   int run(PatchCommand cmd) throws Exception {
@@ -74,6 +76,8 @@ final class FleetFlags {
       throw new IllegalArgumentException("--reports " + reportsDir + " is not a directory");
     }
     FleetConfig fleet = FleetConfig.read(config);
+    // One registry's 429s and Retry-After pause that registry only, for every image of the run.
+    cmd.registries.limits(RegistryLimits.of(perRegistry));
     PrintWriter err = cmd.spec.commandLine().getErr();
     FleetRun.Builder b = FleetRun.builder(fleet, cmd.registries::client)
         .severities(new LinkedHashSet<>(severity)).parallel(parallel).perRegistry(perRegistry)

@@ -2,6 +2,7 @@ package dev.imagepatch.cli;
 
 import dev.imagepatch.oci.registry.DockerConfigCredentials;
 import dev.imagepatch.oci.registry.RegistryClient;
+import dev.imagepatch.oci.registry.RegistryLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -18,11 +19,23 @@ final class RegistryOptions {
 
   private final Map<String, RegistryClient> clients = new HashMap<>();
   private DockerConfigCredentials credentials;
+  private RegistryLimits limits;
+
+  /**
+   * Shares {@code shared} among the clients made from now on: requests at a time per registry host,
+   * and the pauses a host asks for with Retry-After (a fleet run's {@code --per-registry}).
+   */
+  synchronized void limits(RegistryLimits shared) {
+    this.limits = shared;
+  }
 
   /** One client per registry host, with credentials from Docker's config.json. */
   synchronized RegistryClient client(String registry) {
     return clients.computeIfAbsent(registry, host -> {
       RegistryClient.Builder b = RegistryClient.builder(host).credentials(credentials());
+      if (limits != null) {
+        b.limits(limits);
+      }
       if (insecure.contains(host)) {
         b.plainHttp(true);
       }

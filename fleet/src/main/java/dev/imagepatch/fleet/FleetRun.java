@@ -53,6 +53,8 @@ import java.util.stream.Stream;
  * Patches a {@link FleetConfig} on one machine: a worker pool with a global limit and a limit per
  * registry, each image's failure its own. An image whose newest patched tag was made from the
  * source's current digest and holds everything there is to fix is skipped, and nothing is pushed.
+ * Give the run's clients one shared {@code RegistryLimits} so that requests in flight and a host's
+ * Retry-After pauses are counted per registry host across every image.
  */
 public final class FleetRun {
   /** Called after an image is pushed (signing, attestations); an exception fails that image. */

@@ -9,6 +9,7 @@ import dev.imagepatch.fleet.FleetResult.Status;
 import dev.imagepatch.oci.Index;
 import dev.imagepatch.oci.JsonDocument;
 import dev.imagepatch.oci.registry.RegistryClient;
+import dev.imagepatch.oci.registry.RegistryLimits;
 import dev.imagepatch.oci.testing.RegistryExtension;
 import dev.imagepatch.patch.PatchRequest;
 import dev.imagepatch.patch.Patcher;
@@ -46,7 +47,8 @@ class FleetRunTest {
 
   @Test
   void aFleetIsPatchedOnceAndTheSecondRunSkipsItWithoutPushing() throws Exception {
-    RegistryClient client = registry.client();
+    // As the CLI does: one client, its per-host limits and Retry-After pauses shared by the run.
+    RegistryClient client = registry.clientBuilder().limits(RegistryLimits.of(4)).build();
     String host = registry.host();
     FleetFixture fleet = new FleetFixture(work, apt, client);
     Map<Integer, Status> expected = new TreeMap<>();
