@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code imagepatch patch --config FILE}: the fleet flags, and the run with the single-image
@@ -58,22 +59,27 @@ final class FleetFlags {
 
   int run(PatchCommand cmd) throws Exception {
     if (cmd.image != null || cmd.tag != null) {
-      throw new IllegalArgumentException("--config cannot be combined with --image or --tag: the config names the"
+      throw new ParameterException(cmd.spec.commandLine(),
+          "--config cannot be combined with --image or --tag: the config names the"
           + " images and their tags");
     }
     if (!cmd.push) {
-      throw new IllegalArgumentException("--config pushes every patched image: say --push (as copa patch --config)");
+      throw new ParameterException(cmd.spec.commandLine(),
+          "--config pushes every patched image: say --push (as copa patch --config)");
     }
     if (cmd.ociDir != null || cmd.dryRun || cmd.output != null || !cmd.platforms.isEmpty()) {
-      throw new IllegalArgumentException("--config takes no --oci-dir, --dry-run, -o or --platform (platforms are"
+      throw new ParameterException(cmd.spec.commandLine(),
+          "--config takes no --oci-dir, --dry-run, -o or --platform (platforms are"
           + " per image in the PatchConfig)");
     }
     if (cmd.attest && cmd.signKey == null) {
-      throw new IllegalArgumentException("--attest needs --sign-key");
+      throw new ParameterException(cmd.spec.commandLine(),
+          "--attest needs --sign-key");
     }
     Path reportsDir = reports != null ? reports : cmd.report;
     if (reportsDir != null && !Files.isDirectory(reportsDir)) {
-      throw new IllegalArgumentException("--reports " + reportsDir + " is not a directory");
+      throw new ParameterException(cmd.spec.commandLine(),
+          "--reports " + reportsDir + " is not a directory");
     }
     FleetConfig fleet = FleetConfig.read(config);
     // One registry's 429s and Retry-After pause that registry only, for every image of the run.

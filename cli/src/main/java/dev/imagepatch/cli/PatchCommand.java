@@ -130,7 +130,8 @@ final class PatchCommand extends RegistryCommand {
       return fleet.run(this);
     }
     if (image == null) {
-      throw new IllegalArgumentException("say what to patch: -i IMAGE, or --config FILE for a fleet");
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "Missing required option: '--image=IMAGE' (or --config FILE for a fleet)");
     }
     if (!dryRun && !push && ociDir == null) {
       throw new IllegalArgumentException("say where the patched image goes: --push, --oci-dir DIR, or --dry-run");

@@ -122,7 +122,10 @@ class FleetCommandTest {
   @Test
   void aConfigWithAnImageOrWithoutPushIsAWrongCommandLine() throws Exception {
     Path list = Files.writeString(work.resolve("one.txt"), registry.host() + "/team/api:1.4.2\n");
-    assertEquals(2, CliRun.of("patch", "--config", list.toString()).code());
+    CliRun noPush = CliRun.of("patch", "--config", list.toString());
+    assertEquals(2, noPush.code());
+    assertEquals(List.of("imagepatch: error: --config pushes every patched image: say --push (as copa patch --config)",
+        "Try 'imagepatch patch --help' for more information."), noPush.err().lines().toList());
     assertEquals(2, CliRun.of("patch", "--config", list.toString(), "--push", "-i", "x/y:1").code());
     assertEquals(2, CliRun.of("patch", "--push").code());
   }

@@ -71,7 +71,7 @@ class PatchOutputTest {
   void aWrongCommandLineIsOneErrorLineAndAHint() {
     assertUsageError(CliRun.of("patch", "-i", "oci:x:1", "--dry-run", "--no-such-option"),
         "Unknown option: '--no-such-option'");
-    assertUsageError(CliRun.of("patch", "--dry-run"), "Missing required option: '--image=IMAGE'");
+    assertUsageError(CliRun.of("patch", "--dry-run"), "Missing required option: '--image=IMAGE' (or --config FILE for a fleet)");
     CliRun bad = CliRun.of("patch", "-i", "oci:x:1", "--dry-run", "--summary", "xml");
     assertEquals(2, bad.code());
     assertEquals(2, bad.err().lines().count(), bad.err());
