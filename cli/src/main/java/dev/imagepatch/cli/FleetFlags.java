@@ -105,11 +105,7 @@ final class FleetFlags {
     }
     if (cmd.signKey != null) {
       // One signer for the run; signing and attesting as the single-image command does, per patched image.
-      b.afterPatch((ref, digest, result) -> {
-        synchronized (this) {
-          cmd.afterPushFleet(result, ref, err);
-        }
-      });
+      b.afterPatch((ref, digest, result) -> cmd.afterPushFleet(result, ref, err));
     }
     FleetResult result = b.build().run();
     PrintWriter out = cmd.spec.commandLine().getOut();

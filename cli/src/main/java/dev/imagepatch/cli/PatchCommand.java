@@ -220,8 +220,14 @@ final class PatchCommand extends RegistryCommand {
     }
   }
 
+  // A fleet run reads the key and its password once (standard input gives one line), for every image.
+  private dev.imagepatch.signer.Signer fleetSigner;
+
   /** Signatures and attestations of one image a fleet run pushed. */
-  void afterPushFleet(PatchResult r, ImageReference product, PrintWriter err) throws Exception {
+  synchronized void afterPushFleet(PatchResult r, ImageReference product, PrintWriter err) throws Exception {
+    if (fleetSigner == null) {
+      fleetSigner = Signing.signer(signKey);
+    }
     afterPush(r, Map.of(), product, err);
   }
 
@@ -246,7 +252,7 @@ final class PatchCommand extends RegistryCommand {
       err.flush();
       return;
     }
-    dev.imagepatch.signer.Signer signer = Signing.signer(signKey);
+    dev.imagepatch.signer.Signer signer = fleetSigner != null ? fleetSigner : Signing.signer(signKey);
     dev.imagepatch.signer.SignatureStore.Repository repo = push
         ? dev.imagepatch.signer.SignatureStore.of(registries.client(product.registry()).repository(product.repository()))
         : dev.imagepatch.signer.SignatureStore.of(OciLayout.open(ociDir));

@@ -120,6 +120,42 @@ class FleetCommandTest {
   }
 
   @Test
+  void everyPatchedImageIsSignedAndAttestedWithOneKey() throws Exception {
+    CliRun keys = SignCommandsTest.run("generate-key-pair", "--output-key-prefix", work.resolve("fleet").toString());
+    assertEquals(0, keys.code(), keys.err());
+    RegistryClient client = registry.client();
+    OciLayout layout = OciLayout.open(work.resolve("layout"));
+    ImageCopier copier = ImageCopier.create(2, new ImageCopier.Listener() {});
+    copier.copy(layout, "old", client.repository("signed/a"), "1.0");
+    copier.copy(layout, "old", client.repository("signed/b"), "1.0");
+    String h = registry.host();
+    Path list = Files.writeString(work.resolve("signed.txt"), h + "/signed/a:1.0\n" + h + "/signed/b:1.0\n");
+    // Report-driven, so that each patch states fixes for its OpenVEX attestation.
+    Path reports = Files.createDirectories(work.resolve("signed-reports"));
+    for (String repo : List.of("signed/a", "signed/b")) {
+      Files.writeString(reports.resolve(repo.replace('/', '-') + ".json"), """
+          {"SchemaVersion": 2, "ArtifactName": "IMAGE", "ArtifactType": "container_image",
+           "Metadata": {"OS": {"Family": "debian", "Name": "12.2"}, "ImageConfig": {"architecture": "amd64"}},
+           "Results": [{"Target": "x (debian 12.2)", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": [
+             {"VulnerabilityID": "CVE-2024-1000", "PkgName": "hello", "InstalledVersion": "1.0-1",
+              "FixedVersion": "1.0-2", "Status": "fixed", "Severity": "HIGH"}]}]}
+          """.replace("IMAGE", h + "/" + repo + ":1.0"));
+    }
+    CliRun run = SignCommandsTest.run("patch", "--config", list.toString(), "--push", "-r", reports.toString(),
+        "--sign-key", work.resolve("fleet.key").toString(), "--attest", "--cache", work.resolve("cache").toString());
+    assertEquals(0, run.code(), run.out() + run.err());
+    String today = LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE);
+    for (String repo : List.of("signed/a", "signed/b")) {
+      String image = h + "/" + repo + ":1.0-patched-" + today;
+      CliRun verify = CliRun.of("verify", "--key", work.resolve("fleet.pub").toString(), image);
+      assertEquals(0, verify.code(), verify.out() + verify.err());
+      CliRun attested = CliRun.of("verify-attestation", "--key", work.resolve("fleet.pub").toString(), "--type",
+          "openvex", image);
+      assertEquals(0, attested.code(), attested.out() + attested.err());
+    }
+  }
+
+  @Test
   void aConfigWithAnImageOrWithoutPushIsAWrongCommandLine() throws Exception {
     Path list = Files.writeString(work.resolve("one.txt"), registry.host() + "/team/api:1.4.2\n");
     CliRun noPush = CliRun.of("patch", "--config", list.toString());
