@@ -12,6 +12,8 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.imagepatch.examples.Manifests.Doc;
+import dev.imagepatch.fleet.FleetConfig;
+import dev.imagepatch.fleet.TagStrategy;
 import dev.imagepatch.testing.SharedData;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -168,6 +170,32 @@ class ManifestSchemaTest {
     List<String> listed = data.path("images.txt").asText().lines()
         .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     assertTrue(listed.stream().allMatch(l -> l.matches("registry\\.example/[a-z0-9/-]+:[\\w.-]+")), listed.toString());
+  }
+
+  /** The fleet's own parser (FleetConfig, what `patch --config` reads) takes both files of the ConfigMap. */
+  @Test
+  void theFleetParserReadsTheConfigMapsFleet() {
+    JsonNode data = find("fleet-configmap.yaml", 0).node().path("data");
+    java.time.LocalDate day = java.time.LocalDate.of(2026, 12, 1);
+    FleetConfig config = FleetConfig.parse(data.path("patchconfig.yaml").asText(), "patchconfig.yaml");
+    List<FleetConfig.ImageSpec> images = config.images();
+    assertEquals(List.of("api", "python-base", "nginx-base"), images.stream().map(FleetConfig.ImageSpec::name).toList());
+    assertEquals(TagStrategy.Kind.LIST, images.get(0).tags().kind());
+    assertEquals(List.of("1.4.2", "1.3.9"), images.get(0).tags().list());
+    assertEquals(TagStrategy.Kind.PATTERN, images.get(1).tags().kind());
+    assertEquals(3, images.get(1).tags().maxTags());
+    assertEquals(Set.of("3.12.0"), images.get(1).tags().exclude());
+    assertEquals(2, images.get(1).platforms().size());
+    assertEquals(TagStrategy.Kind.LATEST, images.get(2).tags().kind());
+    dev.imagepatch.oci.ImageReference target = images.get(2)
+        .target(dev.imagepatch.oci.ImageReference.parse("registry.example/shared/nginx-base:1.25.3"));
+    assertEquals("registry.example", target.registry());
+    assertEquals("patched/nginx-base", target.repository());
+    images.forEach(i -> assertEquals("1.4.2-patched-20261201", i.targetTag().render("1.4.2", day)));
+
+    FleetConfig list = FleetConfig.parse(data.path("images.txt").asText(), "images.txt");
+    assertEquals(5, list.images().size());
+    list.images().forEach(i -> assertEquals("2.1.0-patched-20261201", i.targetTag().render("2.1.0", day)));
   }
 
   /**
