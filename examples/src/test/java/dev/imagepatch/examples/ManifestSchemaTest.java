@@ -78,7 +78,7 @@ class ManifestSchemaTest {
     }
     for (String expected : List.of("namespace-v1.json", "serviceaccount-v1.json", "role-rbac-v1.json",
         "rolebinding-rbac-v1.json", "configmap-v1.json", "cronjob-batch-v1.json", "clusterpolicy_v1.json",
-        "imagerepository_v1.json", "imagepolicy_v1.json", "task_v1.json", "pipeline_v1.json",
+        "imagerepository_v1.json", "imagepolicy_v1.json", "task_v1.json", "pipeline_v1.json", "pipelinerun_v1.json",
         "github-workflow.json", "github-action.json")) {
       assertTrue(judged.contains(expected), "no manifest judged by " + expected + ": " + judged);
     }

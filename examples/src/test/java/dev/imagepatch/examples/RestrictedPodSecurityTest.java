@@ -155,6 +155,20 @@ class RestrictedPodSecurityTest {
     assertEquals(List.of(), all);
   }
 
+  /** A Tekton run gives its pods the pod-level half (Tekton's own init containers have no other). */
+  @Test
+  void tektonRunsGiveTheirPodsThePodLevelSettings() {
+    List<Doc> runs = Manifests.all().stream()
+        .filter(d -> d.kind().equals("PipelineRun") || d.kind().equals("TaskRun")).toList();
+    assertTrue(!runs.isEmpty(), "a PipelineRun example");
+    for (Doc run : runs) {
+      JsonNode sc = run.node().at(run.kind().equals("PipelineRun")
+          ? "/spec/taskRunTemplate/podTemplate/securityContext" : "/spec/podTemplate/securityContext");
+      assertTrue(sc.path("runAsNonRoot").asBoolean(false), run + ": runAsNonRoot");
+      assertEquals("RuntimeDefault", sc.at("/seccompProfile/type").asText(), run + ": seccomp");
+    }
+  }
+
   /** Only the pod that writes the digests ConfigMap mounts a token, and its identity is the one the Role binds. */
   @Test
   void onlyTheDigestsWriterHasAKubernetesApiToken() {
