@@ -30,13 +30,16 @@ import picocli.CommandLine.Option;
 @Command(name = "patch", mixinStandardHelpOptions = true,
     description = {"Patch the OS packages a scanner report names, without rebuilding the image: one new layer with"
         + " the fixed packages and the package database as the package manager would leave it.",
-        "Exit code 0 when patched or already up to date, 1 when patching failed, 2 for a wrong command line."})
+        "Exit code 0 when patched or already up to date, 1 when patching failed, 2 for a wrong command line.",
+        "With --config FILE (a Copa PatchConfig or a plain image list), a whole fleet: exit code 0 when every image"
+            + " is patched, up to date or skipped, 1 when any image failed, 3 when a vulnerability at or above"
+            + " --severity has no fix and is no exception."})
 final class PatchCommand extends RegistryCommand {
   enum Summary { table, json }
 
   enum Compression { gzip, zstd }
 
-  @Option(names = {"-i", "--image"}, required = true, paramLabel = "IMAGE",
+  @Option(names = {"-i", "--image"}, paramLabel = "IMAGE",
       description = "The image: REGISTRY/REPO:TAG (or @DIGEST), oci:DIR[:TAG] or docker-archive:FILE[:REPO:TAG].")
   String image;
 
@@ -118,8 +121,17 @@ final class PatchCommand extends RegistryCommand {
   @Mixin
   RepositoryFlags repositories;
 
+  @Mixin
+  FleetFlags fleet;
+
   @Override
   public Integer call() throws Exception {
+    if (fleet.config != null) {
+      return fleet.run(this);
+    }
+    if (image == null) {
+      throw new IllegalArgumentException("say what to patch: -i IMAGE, or --config FILE for a fleet");
+    }
     if (!dryRun && !push && ociDir == null) {
       throw new IllegalArgumentException("say where the patched image goes: --push, --oci-dir DIR, or --dry-run");
     }
@@ -205,6 +217,11 @@ final class PatchCommand extends RegistryCommand {
           || result.platforms().stream().anyMatch(p -> !p.stillVulnerable().isEmpty());
       return open ? 1 : 0;
     }
+  }
+
+  /** Signatures and attestations of one image a fleet run pushed. */
+  void afterPushFleet(PatchResult r, ImageReference product, PrintWriter err) throws Exception {
+    afterPush(r, Map.of(), product, err);
   }
 
   /** The OpenVEX document (-o), then signatures and attestations (--sign-key, --attest) of what was pushed. */

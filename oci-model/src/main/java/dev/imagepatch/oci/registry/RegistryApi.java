@@ -23,12 +23,15 @@ final class RegistryApi {
   private final Transport transport;
 
   RegistryApi(String registry, URI base, HttpClient http, String userAgent, StallTimer stall, RetryPolicy policy,
-      CredentialProvider credentials, TransferStats stats) {
+      RegistryLimits limits, CredentialProvider credentials, TransferStats stats) {
     this.registry = registry;
     this.base = base;
     this.stats = stats;
     this.retry = new RetryLoop(registry, policy);
-    Transport exchange = new StallGuardedExchange(registry, http, userAgent, stall);
+    // Every attempt, to the registry, its token endpoint or a storage host, takes its place with
+    // that host; the stall timer starts only once it is sent.
+    Transport exchange = new ThrottlingTransport(new StallGuardedExchange(registry, http, userAgent, stall),
+        registry, limits, policy.maxRetryAfter());
     // The token endpoint gets retries but neither registry credentials nor redirects.
     this.auth = new Authenticator(registry, credentials, new RetryingTransport(exchange, retry));
     this.transport = new RedirectingTransport(

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * (monolithic, or chunked above a size threshold) with cross-repository mounts, tags and
  * referrers. Authentication (anonymous, Basic, bearer tokens) follows the registry's challenges.
  * Connection errors, 5xx and 429 are retried within a {@link RetryPolicy}, except a refused
- * connection to a loopback host, where nothing listens. Thread-safe.
+ * connection to a loopback host, where nothing listens; a host's Retry-After pauses every client
+ * sharing its {@link RegistryLimits}. Thread-safe.
  *
  * <p>A façade, as jib-core's is: each endpoint group is a small class of its own, over a
  * transport stacked from one concern per layer.
@@ -57,7 +58,7 @@ public final class RegistryClient {
         .connectTimeout(Duration.ofSeconds(15))
         .build();
     RegistryApi api = new RegistryApi(registry, base, http, b.userAgent, new StallTimer(b.stallTimeout), b.retry,
-        b.credentials, stats);
+        b.limits != null ? b.limits : RegistryLimits.unlimited(), b.credentials, stats);
     this.manifests = new Manifests(api);
     this.blobs = new Blobs(api);
     this.uploads = new BlobUploads(api, b.chunkThreshold, b.chunkSize);
@@ -81,6 +82,7 @@ public final class RegistryClient {
     private String userAgent = "imagepatch";
     private HttpClient httpClient;
     private Duration stallTimeout = Duration.ofMinutes(2);
+    private RegistryLimits limits;
 
     private Builder(String registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
@@ -102,6 +104,16 @@ public final class RegistryClient {
 
     public Builder retryPolicy(RetryPolicy policy) {
       this.retry = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /**
+     * Shares {@code limits} with the other clients of a run: requests at a time per registry host,
+     * and the pauses a host asks for with Retry-After. Without it the client has limits of its own,
+     * unlimited.
+     */
+    public Builder limits(RegistryLimits limits) {
+      this.limits = Objects.requireNonNull(limits);
       return this;
     }
 

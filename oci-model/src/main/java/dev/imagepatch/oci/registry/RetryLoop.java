@@ -60,8 +60,11 @@ record RetryLoop(String registry, RetryPolicy policy) {
       }
       Optional<Duration> asked = failure.retryAfter();
       Duration pause = asked.isPresent() ? asked.get() : policy.backoff(n);
-      // A Retry-After beyond the total time is not waited for: the caller gets the answer now.
-      if (!failure.retryable() || n >= policy.maxAttempts() || System.nanoTime() + pause.toNanos() > deadline) {
+      // A Retry-After beyond the bound or the total time is not waited for: the caller gets the
+      // answer now.
+      boolean tooLong = asked.isPresent() && asked.get().compareTo(policy.maxRetryAfter()) > 0;
+      if (!failure.retryable() || n >= policy.maxAttempts() || tooLong
+          || System.nanoTime() + pause.toNanos() - deadline > 0) {
         return failure.giveUp(n);
       }
       log.warn("{} on {}: {}; retrying in {} ms", operation, registry, failure.release(), pause.toMillis());

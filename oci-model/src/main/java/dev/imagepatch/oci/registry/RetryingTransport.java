@@ -6,9 +6,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
@@ -51,7 +48,7 @@ record RetryingTransport(Transport inner, RetryLoop loop) implements Transport {
 
       @Override
       public Optional<Duration> retryAfter() {
-        return RetryingTransport.retryAfter(response);
+        return RetryAfter.of(response);
       }
 
       @Override
@@ -83,25 +80,5 @@ record RetryingTransport(Transport inner, RetryLoop loop) implements Transport {
         throw Failures.unreachable(loop.registry(), call, attempts, e);
       }
     });
-  }
-
-  /** Retry-After as seconds or an HTTP date. */
-  static Optional<Duration> retryAfter(HttpResponse<?> response) {
-    Optional<String> value = response.headers().firstValue("Retry-After");
-    if (value.isEmpty()) {
-      return Optional.empty();
-    }
-    String v = value.get().strip();
-    try {
-      return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
-    } catch (NumberFormatException e) {
-      try {
-        ZonedDateTime when = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-        Duration d = Duration.between(ZonedDateTime.now(when.getZone()), when);
-        return Optional.of(d.isNegative() ? Duration.ZERO : d);
-      } catch (DateTimeParseException e2) {
-        return Optional.empty();
-      }
-    }
   }
 }

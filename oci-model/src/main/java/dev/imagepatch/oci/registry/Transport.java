@@ -7,8 +7,8 @@ import java.net.http.HttpResponse;
 /**
  * Sends a {@link Call}. Layers stack as go-containerregistry's round trippers do, one concern
  * each: {@link RedirectingTransport} over {@link RetryingTransport} over
- * {@link AuthenticatingTransport} over one {@link StallGuardedExchange}; {@link RegistryApi}
- * assembles them.
+ * {@link AuthenticatingTransport} over {@link ThrottlingTransport} over one
+ * {@link StallGuardedExchange}; {@link RegistryApi} assembles them.
  */
 @FunctionalInterface
 interface Transport {
