@@ -26,12 +26,12 @@ class FleetConfigTest {
 
       # Optional: global default target for all images
       target:
-        registry: "ghcr.io/myorg"           # Target registry for patched images
+        registry: "registry.example/myorg"           # Target registry for patched images
         tag: "{{ .SourceTag }}-patched"     # Tag template (default if omitted)
 
       images:
         - name: "nginx"
-          image: "docker.io/library/nginx"  # Source registry
+          image: "hub.example/library/nginx"  # Source registry
           tags:
             strategy: "pattern"              # pattern | latest | list
             pattern: "^1\\\\.2[0-9]\\\\.[0-9]+$"
@@ -40,7 +40,7 @@ class FleetConfigTest {
           # Inherits global target (or override per-image)
 
         - name: "python"
-          image: "docker.io/library/python"
+          image: "hub.example/library/python"
           tags:
             strategy: "list"
             list: ["3.9.18", "3.10.13", "3.11.7"]
@@ -48,11 +48,11 @@ class FleetConfigTest {
           platforms: ["linux/amd64", "linux/arm64"]
           # Optional: override global target for this image
           target:
-            registry: "quay.io/special/python"
+            registry: "quay.example/special/python"
             tag: "{{ .SourceTag }}-fixed"
 
         - name: "alpine"
-          image: "docker.io/library/alpine"
+          image: "hub.example/library/alpine"
           tags:
             strategy: "latest"
       """;
@@ -61,17 +61,17 @@ class FleetConfigTest {
       apiVersion: copa.sh/v1alpha1
       kind: PatchConfig
 
-      # Global target: all patched images go to ghcr.io/myorg
+      # Global target: all patched images go to registry.example/myorg
       target:
-        registry: "ghcr.io/myorg"
+        registry: "registry.example/myorg"
 
       images:
         - name: "redis"
-          image: "quay.io/opstree/redis"  # Source: quay.io/opstree/redis
+          image: "quay.example/opstree/redis"  # Source: quay.example/opstree/redis
           tags:
             strategy: "list"
             list: ["v8.2.1"]
-          # Result: patched image pushed to ghcr.io/myorg/redis:v8.2.1-patched
+          # Result: patched image pushed to registry.example/myorg/redis:v8.2.1-patched
       """;
 
   static final LocalDate DAY = LocalDate.of(2026, 5, 9);
@@ -82,13 +82,13 @@ class FleetConfigTest {
     assertEquals(3, c.images().size());
     FleetConfig.ImageSpec nginx = c.images().get(0);
     assertEquals("nginx", nginx.name());
-    assertEquals("docker.io/library/nginx", nginx.image());
+    assertEquals("hub.example/library/nginx", nginx.image());
     assertEquals(TagStrategy.Kind.PATTERN, nginx.tags().kind());
     List<String> registry = List.of("latest", "1.19.10", "1.20.0", "1.20.1", "1.20.2", "1.21.6", "1.25.3", "1.25.4",
         "1.26.0", "1.27.1", "1.27.1-alpine", "1.3.0", "mainline");
     // Matches the pattern, minus the excluded, highest versions first, capped at maxTags.
     assertEquals(List.of("1.27.1", "1.26.0", "1.25.4"), TagSelector.select(nginx.tags(), registry, w -> {}));
-    assertEquals("ghcr.io/myorg/nginx:1.27.1", nginx.target(ImageReference.parse("docker.io/library/nginx:1.27.1"))
+    assertEquals("registry.example/myorg/nginx:1.27.1", nginx.target(ImageReference.parse("hub.example/library/nginx:1.27.1"))
         .toString());
     assertEquals("1.27.1-patched", nginx.targetTag().render("1.27.1", DAY));
 
@@ -99,8 +99,8 @@ class FleetConfigTest {
     assertEquals(1, warnings.size(), "a listed tag the registry lacks is warned about and skipped");
     assertTrue(warnings.get(0).contains("3.10.13"), warnings.toString());
     assertEquals(List.of(Platform.parse("linux/amd64"), Platform.parse("linux/arm64")), python.platforms());
-    assertEquals("quay.io/special/python:3.11.7",
-        python.target(ImageReference.parse("docker.io/library/python:3.11.7")).toString());
+    assertEquals("quay.example/special/python:3.11.7",
+        python.target(ImageReference.parse("hub.example/library/python:3.11.7")).toString());
     assertEquals("3.11.7-fixed", python.targetTag().render("3.11.7", DAY));
 
     FleetConfig.ImageSpec alpine = c.images().get(2);
@@ -111,8 +111,8 @@ class FleetConfigTest {
   @Test
   void copasCrossRegistryExampleGoesToTheTargetRegistry() {
     FleetConfig.ImageSpec redis = FleetConfig.parse(COPA_CROSS_REGISTRY, "bulk.yaml").images().get(0);
-    ImageReference target = redis.target(ImageReference.parse("quay.io/opstree/redis:v8.2.1"));
-    assertEquals("ghcr.io/myorg/redis:v8.2.1-patched",
+    ImageReference target = redis.target(ImageReference.parse("quay.example/opstree/redis:v8.2.1"));
+    assertEquals("registry.example/myorg/redis:v8.2.1-patched",
         target.withTag(redis.targetTag().render("v8.2.1", DAY)).toString(), "the example's comment");
   }
 
