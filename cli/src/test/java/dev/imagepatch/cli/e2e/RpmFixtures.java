@@ -1,5 +1,6 @@
 package dev.imagepatch.cli.e2e;
 
+import dev.imagepatch.cli.fidelity.TreeDiff;
 import com.sun.net.httpserver.HttpServer;
 import dev.imagepatch.cli.demo.DebianDemo;
 import dev.imagepatch.testing.Judges;
@@ -12,16 +13,12 @@ import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
@@ -344,71 +341,9 @@ final class RpmFixtures {
     return "files";
   }
 
-  record Entry(String type, int mode, int uid, int gid, String link, String sha256) {
-    String describe() {
-      return type + " " + Integer.toOctalString(mode) + " " + uid + ":" + gid + (link != null ? " -> " + link : "")
-          + (sha256 != null ? " " + sha256.substring(0, 12) : "");
-    }
-  }
-
-  static Map<String, Entry> scan(Path root) throws IOException {
-    Map<String, Entry> out = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.toList()) {
-        if (p.equals(root)) {
-          continue;
-        }
-        String rel = root.relativize(p).toString();
-        if (ignored(rel)) {
-          continue;
-        }
-        Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) a.get("mode");
-        String type = switch (mode & 0170000) {
-          case 0040000 -> "dir";
-          case 0120000 -> "link";
-          case 0100000 -> "file";
-          default -> "special";
-        };
-        out.put(rel, new Entry(type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
-            type.equals("link") ? Files.readSymbolicLink(p).toString() : null,
-            type.equals("file") ? sha256(p) : null));
-      }
-    }
-    return out;
-  }
-
-  static String sha256(Path p) throws IOException {
-    try (InputStream in = Files.newInputStream(p)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Differences by cause: "path: reference ... | ours ...". */
   static Map<String, List<String>> compare(Path reference, Path ours) throws IOException {
-    Map<String, Entry> ref = scan(reference);
-    Map<String, Entry> our = scan(ours);
-    Map<String, List<String>> byCause = new TreeMap<>();
-    TreeSet<String> paths = new TreeSet<>(ref.keySet());
-    paths.addAll(our.keySet());
-    for (String p : paths) {
-      Entry a = ref.get(p);
-      Entry b = our.get(p);
-      if (a != null && a.equals(b)) {
-        continue;
-      }
-      byCause.computeIfAbsent(cause(p), k -> new ArrayList<>()).add(p + ": reference " + (a == null ? "absent"
-          : a.describe()) + " | ours " + (b == null ? "absent" : b.describe()));
-    }
-    return byCause;
+    return TreeDiff.compare(reference, ours, RpmFixtures::ignored, RpmFixtures::cause);
   }
 
   static String report(Map<String, List<String>> diff) {
