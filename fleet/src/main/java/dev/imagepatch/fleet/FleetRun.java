@@ -84,6 +84,8 @@ public final class FleetRun {
   private final Patcher patcher;
   private final Map<String, Semaphore> registryLimits = new ConcurrentHashMap<>();
 
+  private final ShardAssignment shard;
+
   private FleetRun(Builder b) {
     this.config = Objects.requireNonNull(b.config, "config");
     this.clients = Objects.requireNonNull(b.clients, "clients");
@@ -100,6 +102,7 @@ public final class FleetRun {
     this.listener = b.listener;
     this.afterPatch = Optional.ofNullable(b.afterPatch);
     this.patcher = b.patcher;
+    this.shard = b.shard;
   }
 
   /** A run of {@code config}, its registries reached through {@code clients} (one client per registry host). */
@@ -124,6 +127,7 @@ public final class FleetRun {
     private Consumer<String> listener = m -> {};
     private AfterPatch afterPatch;
     private Patcher patcher = Patcher.create();
+    private ShardAssignment shard = ShardAssignment.ALL;
 
     private Builder(FleetConfig config, Function<String, RegistryClient> clients) {
       this.config = config;
@@ -226,6 +230,15 @@ public final class FleetRun {
       return this;
     }
 
+    /**
+     * Patch only the images shard {@code index} of {@code count} is assigned ({@link ShardAssignment}:
+     * rendezvous hashing of the source reference after tag selection); every shard lists the tags.
+     */
+    public Builder shard(int index, int count) {
+      this.shard = new ShardAssignment(index, count);
+      return this;
+    }
+
     public FleetRun build() {
       return new FleetRun(this);
     }
@@ -256,6 +269,11 @@ public final class FleetRun {
       }
       List<Future<ImageResult>> running = new ArrayList<>();
       for (Object o : planned) {
+        // A listing failure has no tag: it is reported by the shard its repository would go to.
+        String ref = o instanceof Job j ? j.source().toString() : ((ImageResult) o).source().toString();
+        if (!shard.owns(ref)) {
+          continue;
+        }
         if (o instanceof Job job) {
           running.add(pool.submit(() -> patch(job, date, reports)));
         } else {
