@@ -85,6 +85,7 @@ public final class FleetRun {
   private final Map<String, Semaphore> registryLimits = new ConcurrentHashMap<>();
 
   private final ShardAssignment shard;
+  private final Optional<ShardResults> results;
 
   private FleetRun(Builder b) {
     this.config = Objects.requireNonNull(b.config, "config");
@@ -103,6 +104,7 @@ public final class FleetRun {
     this.afterPatch = Optional.ofNullable(b.afterPatch);
     this.patcher = b.patcher;
     this.shard = b.shard;
+    this.results = Optional.ofNullable(b.results);
   }
 
   /** A run of {@code config}, its registries reached through {@code clients} (one client per registry host). */
@@ -128,6 +130,7 @@ public final class FleetRun {
     private AfterPatch afterPatch;
     private Patcher patcher = Patcher.create();
     private ShardAssignment shard = ShardAssignment.ALL;
+    private ShardResults results;
 
     private Builder(FleetConfig config, Function<String, RegistryClient> clients) {
       this.config = config;
@@ -239,6 +242,15 @@ public final class FleetRun {
       return this;
     }
 
+    /**
+     * Record this shard's results in the registry after each image; a shard whose earlier run did not
+     * finish (killed mid-run) keeps what that run finished and redoes only the rest.
+     */
+    public Builder results(ShardResults r) {
+      this.results = Objects.requireNonNull(r);
+      return this;
+    }
+
     public FleetRun build() {
       return new FleetRun(this);
     }
@@ -267,6 +279,20 @@ public final class FleetRun {
       for (Future<List<Object>> f : expansions) {
         planned.addAll(get(f));
       }
+      // An unfinished earlier run of this shard (same config): keep what it finished.
+      Map<String, ImageResult> earlier = new LinkedHashMap<>();
+      if (results.isPresent()) {
+        Optional<ShardResults.Recorded> r = results.get().load(shard);
+        if (r.isPresent() && !r.get().complete()) {
+          for (ImageResult i : r.get().images()) {
+            if (i.status() != Status.FAILED) {
+              earlier.put(i.source().toString(), i);
+            }
+          }
+          listener.accept("shard " + shard + ": resuming, " + earlier.size() + " images finished earlier");
+        }
+      }
+      List<ImageResult> finished = java.util.Collections.synchronizedList(new ArrayList<>(earlier.values()));
       List<Future<ImageResult>> running = new ArrayList<>();
       for (Object o : planned) {
         // A listing failure has no tag: it is reported by the shard its repository would go to.
@@ -274,8 +300,10 @@ public final class FleetRun {
         if (!shard.owns(ref)) {
           continue;
         }
-        if (o instanceof Job job) {
-          running.add(pool.submit(() -> patch(job, date, reports)));
+        if (earlier.containsKey(ref)) {
+          running.add(java.util.concurrent.CompletableFuture.completedFuture(earlier.get(ref)));
+        } else if (o instanceof Job job) {
+          running.add(pool.submit(() -> recorded(finished, date, patch(job, date, reports))));
         } else {
           running.add(java.util.concurrent.CompletableFuture.completedFuture((ImageResult) o));
         }
@@ -284,10 +312,29 @@ public final class FleetRun {
       for (Future<ImageResult> f : running) {
         out.add(get(f));
       }
+      if (results.isPresent()) {
+        results.get().store(shard, out, date, true);
+      }
       return new FleetResult(out, date, Duration.ofNanos(System.nanoTime() - start));
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Records a finished image at once, so a shard killed after it does not redo it. */
+  private ImageResult recorded(List<ImageResult> finished, LocalDate date, ImageResult r) {
+    if (results.isPresent()) {
+      synchronized (finished) {
+        finished.add(r);
+        try {
+          results.get().store(shard, List.copyOf(finished), date, false);
+        } catch (IOException e) {
+          // The end-of-run write is the one that counts; a lost intermediate one costs a redo at most.
+          listener.accept("shard " + shard + ": recording results: " + message(e));
+        }
+      }
+    }
+    return r;
   }
 
   private static <T> T get(Future<T> f) throws InterruptedException {
