@@ -4,6 +4,9 @@ import dev.imagepatch.fleet.FleetConfig;
 import dev.imagepatch.fleet.FleetOutputs;
 import dev.imagepatch.fleet.FleetResult;
 import dev.imagepatch.fleet.FleetRun;
+import dev.imagepatch.fleet.ShardAssignment;
+import dev.imagepatch.fleet.ShardResults;
+import dev.imagepatch.oci.ImageReference;
 import dev.imagepatch.oci.registry.RegistryLimits;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +60,58 @@ final class FleetFlags {
           + " (default ${DEFAULT-VALUE}); a host's Retry-After pauses that host only.")
   int perRegistry;
 
+  @Option(names = "--shard", paramLabel = "I/N",
+      description = "Fleet: patch only shard I of N (rendezvous hashing of each REGISTRY/REPO:TAG: adding an image"
+          + " moves no other). '--shard /N' takes I from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); N is"
+          + " always given, as Kubernetes sets no completions count in the pod. With --collect: N.")
+  String shard;
+
+  @Option(names = "--results", paramLabel = "REPO",
+      description = "Fleet: record each shard's results in this repository (an OCI artifact tagged"
+          + " fleet-<config digest>-<I>-of-<N>), e.g. registry.example/ops/imagepatch-results.")
+  String results;
+
+  @Option(names = "--collect",
+      description = "Fleet: patch nothing; merge the --results of the --shard N shards into one summary, JSON,"
+          + " digests list, metrics and exit code (a missing or unfinished shard is a failure naming it).")
+  boolean collect;
+
+  private ShardAssignment shard(PatchCommand cmd) {
+    String text = shard.trim();
+    try {
+      if (text.startsWith("/") || (collect && !text.contains("/"))) {
+        String count = text.startsWith("/") ? text.substring(1) : text;
+        if (collect) {
+          return new ShardAssignment(0, Integer.parseInt(count.trim()));
+        }
+        String index = System.getenv("JOB_COMPLETION_INDEX");
+        if (index == null || index.isBlank()) {
+          throw new ParameterException(cmd.spec.commandLine(),
+              "--shard " + text + ": JOB_COMPLETION_INDEX is not set; say --shard I/N");
+        }
+        text = index.trim() + text;
+      }
+      return ShardAssignment.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cmd.spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private ShardResults results(PatchCommand cmd, byte[] configBytes) {
+    ImageReference repo = ImageReference.parse(results);
+    return new ShardResults(cmd.registries.client(repo.registry()), repo.repository(), configBytes);
+  }
+
   int run(PatchCommand cmd) throws Exception {
+    ShardAssignment assignment = shard == null ? null : shard(cmd);
+    if (collect) {
+      if (results == null || assignment == null) {
+        throw new ParameterException(cmd.spec.commandLine(), "--collect needs --results REPO and --shard N");
+      }
+      FleetResult merged = results(cmd, Files.readAllBytes(config)).collect(assignment.count(),
+          java.time.LocalDate.now(java.time.Clock.systemUTC()));
+      return outputs(cmd, merged);
+    }
     if (cmd.image != null || cmd.tag != null) {
       throw new ParameterException(cmd.spec.commandLine(),
           "--config cannot be combined with --image or --tag: the config names the"
@@ -107,7 +161,17 @@ final class FleetFlags {
       // One signer for the run; signing and attesting as the single-image command does, per patched image.
       b.afterPatch((ref, digest, result) -> cmd.afterPushFleet(result, ref, err));
     }
-    FleetResult result = b.build().run();
+    if (assignment != null) {
+      b.shard(assignment.index(), assignment.count());
+    }
+    if (results != null) {
+      b.results(results(cmd, Files.readAllBytes(config)));
+    }
+    return outputs(cmd, b.build().run());
+  }
+
+  private int outputs(PatchCommand cmd, FleetResult result) throws java.io.IOException {
+    PrintWriter err = cmd.spec.commandLine().getErr();
     PrintWriter out = cmd.spec.commandLine().getOut();
     out.print(cmd.summary == PatchCommand.Summary.json ? FleetOutputs.json(result) : FleetOutputs.table(result));
     out.flush();

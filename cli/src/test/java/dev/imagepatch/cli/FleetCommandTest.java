@@ -55,6 +55,36 @@ class FleetCommandTest {
   }
 
   @Test
+  void twoShardsRecordTheirResultsInTheRegistryAndCollectMergesThem() throws Exception {
+    OciLayout layout = OciLayout.openOrCreate(work.resolve("layout"));
+    ImageCopier copier = ImageCopier.create(2, new ImageCopier.Listener() {});
+    String h = registry.host();
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      copier.copy(layout, "old", registry.client().repository("sharded/app-" + i), "1.0");
+      text.append(h).append("/sharded/app-").append(i).append(":1.0\n");
+    }
+    Path list = Files.writeString(work.resolve("sharded.txt"), text);
+    String results = h + "/ops/imagepatch-results";
+    int total = 0;
+    for (int i = 0; i < 2; i++) {
+      CliRun shard = CliRun.of("patch", "--config", list.toString(), "--push", "--cache", work.resolve("cache").toString(),
+          "--shard", i + "/2", "--results", results);
+      assertEquals(0, shard.code(), shard.out() + shard.err());
+      total += (int) shard.out().lines().filter(l -> l.contains("sharded/app-")).count();
+    }
+    assertEquals(4, total, "each image on one shard");
+    Path digests = work.resolve("sharded-digests.txt");
+    CliRun collect = CliRun.of("patch", "--config", list.toString(), "--collect", "--shard", "2", "--results", results,
+        "--digests-out", digests.toString());
+    assertEquals(0, collect.code(), collect.out() + collect.err());
+    assertEquals(4, Files.readAllLines(digests).size(), Files.readString(digests));
+    CliRun wrong = CliRun.of("patch", "--config", list.toString(), "--collect", "--shard", "3", "--results", results);
+    assertEquals(1, wrong.code(), "shard 2/3 never ran: " + wrong.out() + wrong.err());
+    assertTrue(wrong.out().contains("shard 2/3"), wrong.out());
+  }
+
+  @Test
   void thePlainListIsPatchedAndAFailureIsExitCode1() throws Exception {
     String h = registry.host();
     Path list = Files.writeString(work.resolve("images.txt"), "# tracked images\n" + h + "/team/api:1.4.2\n"
