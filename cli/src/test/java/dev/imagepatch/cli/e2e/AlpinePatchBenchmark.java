@@ -10,9 +10,7 @@ import dev.imagepatch.patch.PatchResult;
 import dev.imagepatch.patch.Patcher;
 import dev.imagepatch.patch.RepositoryOptions;
 import dev.imagepatch.report.Reports;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
+import dev.imagepatch.testing.HeapPeaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,19 +67,13 @@ public final class AlpinePatchBenchmark {
           Runtime.getRuntime().maxMemory() >> 20);
       for (int i = 0; i <= runs; i++) {
         RegistryClient client = registry.client();
-        System.gc();
-        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+        HeapPeaks.reset();
         long start = System.nanoTime();
         PatchResult r = Patcher.create().patch(PatchRequest.builder(client.repository("alpine"), "3.10.3",
             Reports.read(report)).target(client.repository("alpine"), "3.10.3-patched-" + i).cacheDirectory(cache)
             .repositories(repositories).build());
         double seconds = (System.nanoTime() - start) / 1e9;
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-          if (pool.getType() == MemoryType.HEAP) {
-            peak += pool.getPeakUsage().getUsed();
-          }
-        }
+        long peak = HeapPeaks.peakBytes();
         if (!r.stillVulnerable().isEmpty() || r.changes().size() != upgrades.size()) {
           throw new IllegalStateException("the benchmark patch did not fix everything: " + r.stillVulnerable());
         }
@@ -89,7 +81,7 @@ public final class AlpinePatchBenchmark {
                 + " %d packages, peak heap %.0f MiB, peak RSS %d MiB%n",
             i == 0 ? "cold cache (first in this JVM)" : "warm run " + i, seconds,
             client.stats().bytesDownloaded() / 1048576.0, client.stats().bytesUploaded() / 1048576.0,
-            r.layer().orElseThrow().size() / 1048576.0, r.changes().size(), peak / 1048576.0, peakRssMiB());
+            r.layer().orElseThrow().size() / 1048576.0, r.changes().size(), peak / 1048576.0, HeapPeaks.peakRssMiB());
       }
     } finally {
       registry.afterAll(null);
@@ -99,19 +91,5 @@ public final class AlpinePatchBenchmark {
   private static long layoutSize(OciLayout layout) throws Exception {
     return ((dev.imagepatch.oci.Manifest) layout.fetchManifest("3.10.3")).layers().stream()
         .mapToLong(Descriptor::size).sum();
-  }
-
-  /** The process's peak resident set ({@code VmHWM}), in MiB; -1 where /proc does not tell. */
-  static long peakRssMiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-        }
-      }
-    } catch (Exception e) {
-      return -1;
-    }
-    return -1;
   }
 }

@@ -1,5 +1,6 @@
 package dev.imagepatch.cli.e2e;
 
+import dev.imagepatch.testing.HeapPeaks;
 import dev.imagepatch.cli.demo.DebianDemo;
 import dev.imagepatch.oci.Descriptor;
 import dev.imagepatch.oci.Manifest;
@@ -75,7 +76,7 @@ public final class PatchBenchmark {
             run == 0 ? "cold cache" : "warm run " + run, seconds, client.stats().bytesDownloaded() / 1048576.0,
             100.0 * client.stats().bytesDownloaded() / imageSize, client.stats().bytesUploaded() / 1048576.0,
             r.layer().orElseThrow().size() / 1048576.0, r.changes().size(), peak / 1048576.0,
-            AlpinePatchBenchmark.peakRssMiB());
+            HeapPeaks.peakRssMiB());
       }
     } finally {
       registry.afterAll(null);

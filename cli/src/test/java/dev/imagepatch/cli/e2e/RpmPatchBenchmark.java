@@ -11,9 +11,7 @@ import dev.imagepatch.patch.PatchResult;
 import dev.imagepatch.patch.Patcher;
 import dev.imagepatch.patch.RepositoryOptions;
 import dev.imagepatch.report.Reports;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
+import dev.imagepatch.testing.HeapPeaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,19 +70,13 @@ public final class RpmPatchBenchmark {
           layoutSize(layout) / 1048576.0, upgrades.size(), dnfSeconds, Runtime.getRuntime().maxMemory() >> 20);
       for (int i = 0; i <= runs; i++) {
         RegistryClient client = registry.client();
-        System.gc();
-        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+        HeapPeaks.reset();
         long start = System.nanoTime();
         PatchResult r = Patcher.create().patch(PatchRequest.builder(client.repository("testlinux"), "9",
             Reports.read(report)).target(client.repository("testlinux"), "9-patched-" + i).cacheDirectory(cache)
             .repositories(repositories).build());
         double seconds = (System.nanoTime() - start) / 1e9;
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-          if (pool.getType() == MemoryType.HEAP) {
-            peak += pool.getPeakUsage().getUsed();
-          }
-        }
+        long peak = HeapPeaks.peakBytes();
         if (!r.stillVulnerable().isEmpty() || r.changes().size() < upgrades.size()) {
           throw new IllegalStateException("the benchmark patch did not fix everything: " + r.stillVulnerable());
         }
@@ -93,7 +85,7 @@ public final class RpmPatchBenchmark {
             i == 0 ? "cold cache (first in this JVM)" : "warm run " + i, seconds,
             client.stats().bytesDownloaded() / 1048576.0, client.stats().bytesUploaded() / 1048576.0,
             r.layer().orElseThrow().size() / 1048576.0, r.changes().size(), peak / 1048576.0,
-            AlpinePatchBenchmark.peakRssMiB());
+            HeapPeaks.peakRssMiB());
       }
     } finally {
       registry.afterAll(null);

@@ -1,5 +1,6 @@
 package dev.imagepatch.pkg.rpmdb;
 
+import dev.imagepatch.testing.HeapPeaks;
 import dev.imagepatch.pkg.rpm.Header;
 import dev.imagepatch.pkg.rpm.repo.PrimaryReader;
 import dev.imagepatch.pkg.rpm.repo.Repomd;
@@ -7,9 +8,6 @@ import dev.imagepatch.pkg.rpmdb.bdb.BdbWriter;
 import dev.imagepatch.pkg.rpmdb.bdb.RpmBdb;
 import dev.imagepatch.testing.SharedData;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +34,7 @@ public final class RpmFormatsBenchmark {
     System.out.printf(Locale.ROOT, "max heap %d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
     for (int run = 1; run <= runs; run++) {
       Path dir = Files.createTempDirectory(work, "run-");
-      reset();
+      HeapPeaks.reset();
       long start = System.nanoTime();
       List<SqliteRpmdb.Package> packages = SqliteRpmdb.read(mariner);
       SortedMap<Integer, Header> headers = new TreeMap<>();
@@ -44,9 +42,9 @@ public final class RpmFormatsBenchmark {
         headers.put(p.hnum(), p.header());
       }
       double read = seconds(start);
-      long readHeap = peak();
+      long readHeap = HeapPeaks.peakMiB();
 
-      reset();
+      HeapPeaks.reset();
       start = System.nanoTime();
       try (SqliteRpmdb db = SqliteRpmdb.create(dir.resolve("rpmdb.sqlite"))) {
         for (Header h : headers.values()) {
@@ -54,15 +52,15 @@ public final class RpmFormatsBenchmark {
         }
       }
       double sqlite = seconds(start);
-      long sqliteHeap = peak();
+      long sqliteHeap = HeapPeaks.peakMiB();
 
-      reset();
+      HeapPeaks.reset();
       start = System.nanoTime();
       RpmBdb.write(dir.resolve("bdb"), headers, new BdbWriter());
       double bdb = seconds(start);
-      long bdbHeap = peak();
+      long bdbHeap = HeapPeaks.peakMiB();
 
-      reset();
+      HeapPeaks.reset();
       start = System.nanoTime();
       Repomd repomd = Repomd.parse(Files.readAllBytes(appstream.resolve("repodata/repomd.xml")), "repomd.xml");
       Repomd.Data primary = repomd.require("primary", "repomd.xml");
@@ -71,7 +69,7 @@ public final class RpmFormatsBenchmark {
         PrimaryReader.read(primary, in, primary.location(), r -> count.incrementAndGet());
       }
       double stream = seconds(start);
-      long streamHeap = peak();
+      long streamHeap = HeapPeaks.peakMiB();
       System.out.printf(Locale.ROOT, "run %d: read %d headers %.3f s (peak heap %d MiB); write SQLite with every index"
               + " %.3f s (%d MiB); write Berkeley DB, 19 files, %.3f s (%d MiB); stream AppStream primary, %d packages,"
               + " %.2f s (%d MiB)%n", run, headers.size(), read, readHeap, sqlite, sqliteHeap, bdb, bdbHeap,
@@ -81,21 +79,5 @@ public final class RpmFormatsBenchmark {
 
   private static double seconds(long start) {
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  private static void reset() {
-    System.gc();
-    ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
-  }
-
-  /** The sum of the heap pools' peaks since {@link #reset}, in MiB. */
-  private static long peak() {
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    return peak >> 20;
   }
 }

@@ -1,11 +1,9 @@
 package dev.imagepatch.pkg.rpmdb.resolve;
 
+import dev.imagepatch.testing.HeapPeaks;
 import dev.imagepatch.pkg.rpm.resolve.ModularFilter;
 import dev.imagepatch.pkg.rpm.resolve.RpmResolver;
 import dev.imagepatch.pkg.rpm.resolve.RpmSolvable;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -33,14 +31,14 @@ public final class RpmResolveBenchmark {
     Path appstream = shared.resolve(CentosStream9.APPSTREAM);
     Path db = shared.resolve("vectors/rpm/rpmdb/sqlite/cbl-mariner-2.0");
     for (int run = 1; run <= runs; run++) {
-      reset();
+      HeapPeaks.reset();
       long start = System.nanoTime();
       CentosStream9 metadata = CentosStream9.read(baseos, appstream);
       List<RpmSolvable> installed = CentosStream9.installed(db);
       ModularFilter filter = ModularFilter.of(metadata.modules, Map.of(), Set.of(), Set.of());
       List<RpmResolver.Repository> repos = metadata.repositories(filter);
       double read = seconds(start);
-      long readHeap = peak();
+      long readHeap = HeapPeaks.peakMiB();
       int packages = metadata.records.values().stream().mapToInt(List::size).sum();
 
       start = System.nanoTime();
@@ -91,7 +89,7 @@ public final class RpmResolveBenchmark {
       start = System.nanoTime();
       int joint = resolver.upgrade(resolvable).changes().size();
       double jointTime = seconds(start);
-      long heap = peak();
+      long heap = HeapPeaks.peakMiB();
       System.out.printf(Locale.ROOT, "run %d: read and filter %d packages (BaseOS + AppStream, modules.yaml) and the"
               + " 129-package database %.2f s (peak heap %d MiB); index %.3f s; upgrade openssl-libs (%d changes)"
               + " %.3f s; upgrade 5 names (%d changes) %.3f s; updateAll: %d names, each alone %.2f s (%d resolved; slowest %s %.3f s),"
@@ -103,21 +101,5 @@ public final class RpmResolveBenchmark {
 
   private static double seconds(long start) {
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  private static void reset() {
-    System.gc();
-    ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
-  }
-
-  /** The sum of the heap pools' peaks since {@link #reset}, in MiB. */
-  private static long peak() {
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    return peak >> 20;
   }
 }
